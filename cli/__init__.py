@@ -1,0 +1,1 @@
+"""The ``llmobs`` command line (thin Typer commands over the library)."""

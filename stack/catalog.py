@@ -1,0 +1,41 @@
+"""Fixed facts about the services llmobs runs: names, container ports, paths.
+
+Settings hold what a user may change (published host ports, images, ...);
+this module holds what the images themselves decide (the port a process
+listens on inside its container, where it keeps data). Templates, the stack
+runner and the tests read both from here so a number is never typed twice.
+"""
+
+from __future__ import annotations
+
+# Compose service names (also the hostnames on the compose network).
+COLLECTOR = "collector"
+PROMETHEUS = "prometheus"
+TEMPO = "tempo"
+LOKI = "loki"
+GRAFANA = "grafana"
+
+# Ports the processes listen on inside their containers.
+OTLP_GRPC_PORT = 4317
+OTLP_HTTP_PORT = 4318
+COLLECTOR_HEALTH_PORT = 13133
+COLLECTOR_TELEMETRY_PORT = 8888
+COLLECTOR_PROMETHEUS_PORT = 8889
+PROMETHEUS_PORT = 9090
+TEMPO_HTTP_PORT = 3200
+LOKI_PORT = 3100
+GRAFANA_PORT = 3000
+
+# Where Grafana reads provisioned dashboards inside its container.
+GRAFANA_DASHBOARDS = "/var/lib/grafana/dashboards"
+HOME_DASHBOARD = "llm-overview.json"
+
+# Where the collector keeps its persistent queue inside its container.
+COLLECTOR_STORAGE_DIR = "/var/lib/otelcol"
+
+# Grafana datasource UIDs: fixed so dashboards and cross-links can name them.
+DS_PROMETHEUS = "prometheus"
+DS_TEMPO = "tempo"
+DS_LOKI = "loki"
+
+BACKENDS = ("grafana", "datadog", "otlp")

@@ -1,0 +1,218 @@
+"""Loading settings from their four sources, remembering where each value came from.
+
+Precedence, lowest to highest: built-in defaults < ``llmobs.yaml`` (or
+``--config FILE``) < ``LLMOBS_*`` environment variables < ``--set KEY=VALUE``.
+Every leaf value keeps its source so ``llmobs config show`` can answer "why is
+this 3001?", and so a validation error can point at the file line, variable or
+flag that caused it rather than at the merged result.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from llmobs.errors import LlmobsError
+from llmobs.settings import Settings
+
+CONFIG_NAME = "llmobs.yaml"
+ENV_PREFIX = "LLMOBS_"
+DEFAULT = "default"
+
+
+@dataclass
+class Loaded:
+    """Validated settings plus the source of every leaf key (dotted path -> source)."""
+
+    settings: Settings
+    sources: dict[str, str]
+    config_path: Path | None
+    base_dir: Path
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def source_of(self, key: str) -> str:
+        return self.sources.get(key, DEFAULT)
+
+
+def load(
+    config: Path | None = None,
+    sets: list[str] | tuple[str, ...] = (),
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    backend: str | None = None,
+) -> Loaded:
+    """Merge the sources into validated :class:`Settings`; raise :class:`LlmobsError` on bad input."""
+    env = os.environ if env is None else env
+    cwd = cwd or Path.cwd()
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    lines: dict[str, int] = {}
+
+    path = _config_path(config, cwd)
+    if path is not None:
+        data, lines = _read_yaml(path)
+        _merge(values, sources, data, str(path.name if path.parent == cwd else path), lines)
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        parts = name[len(ENV_PREFIX) :].lower().split("__")
+        if parts[0] not in Settings.model_fields:
+            continue  # other LLMOBS_* variables (e.g. the collector's) are not settings
+        _merge(values, sources, _nest(parts, _parse_value(env[name])), f"env {name}")
+    for item in sets:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise LlmobsError(f"--set {item!r} is not KEY=VALUE", fix="write e.g. --set ports.grafana=3001")
+        _merge(values, sources, _nest(key.strip().split("."), _parse_value(raw)), f"--set {key.strip()}")
+    if backend is not None:
+        _merge(values, sources, {"backend": backend}, "--backend")
+
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as exc:
+        raise _user_error(exc, sources, lines) from None
+    flat = _flatten(settings.model_dump(mode="json"))
+    full = {key: _source_for(key, sources) for key in flat}
+    return Loaded(settings, full, path, (path.parent if path else cwd), lines)
+
+
+def _config_path(config: Path | None, cwd: Path) -> Path | None:
+    if config is not None:
+        if not config.is_file():
+            raise LlmobsError(
+                "config file not found", where=str(config), fix=f"check the path, or run 'llmobs init' to write {CONFIG_NAME}"
+            )
+        return config.resolve()
+    default = cwd / CONFIG_NAME
+    return default if default.is_file() else None
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """Parse the config file; return its data and the 1-based line of each dotted key."""
+    try:
+        text = path.read_text("utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except OSError as exc:
+        raise LlmobsError(f"cannot read it: {exc.strerror}", where=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise LlmobsError(f"invalid YAML: {problem}", where=where, fix="check indentation and quoting on that line") from None
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise LlmobsError("must be a mapping of settings (key: value)", where=str(path), fix="see 'llmobs init' for the layout")
+    return data, _key_lines(node)
+
+
+def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = f"{prefix}{key_node.value}"
+            lines[key] = key_node.start_mark.line + 1
+            lines.update(_key_lines(value_node, key + "."))
+    return lines
+
+
+def _parse_value(raw: str) -> Any:
+    """Values from env/--set: YAML for lists and maps (``[a, b]``, ``{k: v}``), otherwise the string.
+
+    Scalars stay strings and pydantic converts them, so ``--set environment=yes``
+    is the string "yes", not YAML's boolean.
+    """
+    stripped = raw.strip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            return yaml.safe_load(stripped)
+        except yaml.YAMLError:
+            return raw
+    return raw
+
+
+def _nest(parts: list[str], value: Any) -> dict[str, Any]:
+    for part in reversed(parts):
+        value = {part: value}
+    return value
+
+
+def _merge(into: dict[str, Any], sources: dict[str, str], new: Mapping[str, Any], source: str, lines: Mapping[str, int] | None = None, prefix: str = "") -> None:
+    for key, value in new.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], sources, value, source, lines, dotted + ".")
+            continue
+        if isinstance(value, Mapping):
+            into[key] = {}
+            _merge(into[key], sources, value, source, lines, dotted + ".")
+            continue
+        into[key] = value
+        sources[dotted] = f"{source}:{lines[dotted]}" if lines and dotted in lines else source
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def _source_for(key: str, sources: Mapping[str, str]) -> str:
+    """The source of a key, or of the nearest parent set as a whole (lists, maps)."""
+    probe = key
+    while probe:
+        if probe in sources:
+            return sources[probe]
+        probe = probe.rpartition(".")[0]
+    return DEFAULT
+
+
+def _fields_at(path: list[str]) -> list[str]:
+    model: type[BaseModel] | None = Settings
+    for part in path:
+        info = model.model_fields.get(part) if model else None
+        annotation = info.annotation if info else None
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return list(model.model_fields) if model else []
+
+
+def _user_error(exc: ValidationError, sources: Mapping[str, str], lines: Mapping[str, int]) -> LlmobsError:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
+    key = ".".join(loc)
+    message = err["msg"].removeprefix("Value error, ")
+    if not key:  # a cross-field check: it names its keys in the message
+        named = [k for k in re.findall(r"[a-z_]+\.[a-z_.]+", message) if k in sources]
+        key = named[0] if named else ""
+        where = sources.get(key) if key else None
+        return LlmobsError(message, where=where)
+    where = _source_for(key, sources)
+    where = None if where == DEFAULT else where
+    if err["type"] == "extra_forbidden":
+        choices = _fields_at(loc[:-1])
+        close = difflib.get_close_matches(loc[-1], choices, n=1, cutoff=0.6)
+        parent = ".".join(loc[:-1])
+        hint = f"did you mean {(parent + '.') if parent else ''}{close[0]}?" if close else f"known keys: {', '.join(choices)}"
+        return LlmobsError("unknown key", where=where, key=key, fix=hint)
+    if err["type"] == "literal_error":
+        return LlmobsError(f"{err['input']!r} is not allowed", where=where, key=key, fix=message.lower())
+    fix = None
+    if err["type"] in ("greater_than_equal", "less_than_equal") and loc[0] == "ports":
+        fix = "choose a port between 1 and 65535"
+    elif err["type"].endswith("_parsing") or err["type"].endswith("_type"):
+        fix = f"give a value of the right type (got {err['input']!r})"
+    return LlmobsError(message, where=where, key=key, fix=fix)

@@ -1,0 +1,165 @@
+"""Settings in, bundle out: ``render(settings) -> {relative path: bytes}`` with no I/O.
+
+What each backend renders, where each file lands in the bundle and where the
+compose file mounts it is declared once, in :func:`plan`. Templates only fill
+values; dashboards are copied byte-for-byte. Jinja runs with StrictUndefined,
+so a value a template needs but the settings lack is an error, never an empty
+string in a config file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+from llmobs import catalog
+from llmobs.errors import LlmobsError
+from llmobs.settings import Settings
+
+COMPOSE_FILE = "docker-compose.yml"
+COLLECTOR_CONFIG = "collector/config.yaml"
+DASHBOARDS_DIR = "grafana/dashboards"
+_TEMPLATE_PACKAGES = ("collector", "prometheus", "tempo", "loki", "grafana")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the bundle: its source, and the service/container path it is mounted at."""
+
+    path: str
+    source: str  # template name ("collector/config.yaml.j2") or static "package:resource"
+    service: str | None = None
+    mount: str | None = None
+
+    @property
+    def static(self) -> bool:
+        return not self.source.endswith(".j2")
+
+
+def plan(settings: Settings) -> list[Output]:
+    """The files a backend's bundle holds, compose file last (it mounts the others)."""
+    outputs = [Output(COLLECTOR_CONFIG, "collector/config.yaml.j2", catalog.COLLECTOR, "/etc/otelcol-contrib/config.yaml")]
+    if settings.backend == "grafana":
+        outputs += [
+            Output("prometheus/prometheus.yml", "prometheus/prometheus.yml.j2", catalog.PROMETHEUS, "/etc/prometheus/prometheus.yml"),
+            Output("tempo/tempo.yaml", "tempo/tempo.yaml.j2", catalog.TEMPO, "/etc/tempo/tempo.yaml"),
+            Output("loki/loki.yaml", "loki/loki.yaml.j2", catalog.LOKI, "/etc/loki/loki.yaml"),
+            Output(
+                "grafana/provisioning/datasources/llmobs.yaml",
+                "grafana/datasources.yaml.j2",
+                catalog.GRAFANA,
+                "/etc/grafana/provisioning/datasources/llmobs.yaml",
+            ),
+            Output(
+                "grafana/provisioning/dashboards/llmobs.yaml",
+                "grafana/dashboards.yaml.j2",
+                catalog.GRAFANA,
+                "/etc/grafana/provisioning/dashboards/llmobs.yaml",
+            ),
+        ]
+        outputs += [
+            Output(f"{DASHBOARDS_DIR}/{name}", f"llmobs.grafana.dashboards:{name}", catalog.GRAFANA, f"{catalog.GRAFANA_DASHBOARDS}/{name}")
+            for name in dashboard_names()
+        ]
+    outputs.append(Output(COMPOSE_FILE, "stack/docker-compose.yml.j2"))
+    return outputs
+
+
+def dashboard_names() -> list[str]:
+    folder = files("llmobs.grafana.dashboards")
+    return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".json"))
+
+
+def render(settings: Settings) -> dict[str, bytes]:
+    """Render the whole bundle for ``settings.backend``; deterministic for equal settings."""
+    env = _environment()
+    context: dict[str, Any] = {"s": settings, "c": catalog}
+    context.update(_extra_context(settings))
+    bundle: dict[str, bytes] = {}
+    mounts: dict[str, list[Output]] = {}
+    for out in plan(settings):
+        if out.path == COMPOSE_FILE:
+            context["mounts"] = mounts
+            context["config_hash"] = {svc: _digest(bundle, outs) for svc, outs in mounts.items()}
+        if out.static:
+            package, _, resource = out.source.partition(":")
+            bundle[out.path] = files(package).joinpath(resource).read_bytes()
+        else:
+            bundle[out.path] = _render_one(env, out.source, context).encode("utf-8")
+        if out.service:
+            mounts.setdefault(out.service, []).append(out)
+    return bundle
+
+
+def _extra_context(settings: Settings) -> dict[str, Any]:
+    """Values computed from settings that several templates share (prices, PII rules, ...)."""
+    from llmobs import names, normalize, pii, prices
+
+    return {
+        "names": names,
+        "otlp_env": settings.otlp.env_vars() if settings.backend == "otlp" else [],
+        "normalize": normalize.statements(),
+        "enrich": normalize.enrich(settings.environment),
+        "pii": pii.rules(settings.pii),
+        "prices": prices.table(settings),
+    }
+
+
+def _digest(bundle: dict[str, bytes], outputs: list[Output]) -> str:
+    sha = hashlib.sha256()
+    for out in outputs:
+        sha.update(out.path.encode() + b"\0" + bundle[out.path] + b"\0")
+    return sha.hexdigest()[:16]
+
+
+def _render_one(env: Any, name: str, context: dict[str, Any]) -> str:
+    import jinja2
+
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.UndefinedError as exc:
+        raise LlmobsError(f"missing configuration value: {exc.message}", where=name, fix="report this as a bug") from None
+    except jinja2.TemplateError as exc:
+        raise LlmobsError(f"template error: {exc}", where=name, fix="report this as a bug") from None
+
+
+def _environment() -> Any:
+    import jinja2
+
+    loaders: dict[str, jinja2.BaseLoader] = {p: jinja2.PackageLoader(f"llmobs.{p}", ".") for p in _TEMPLATE_PACKAGES}
+    loaders["stack"] = jinja2.PackageLoader("llmobs", "templates")
+    env = jinja2.Environment(
+        loader=jinja2.PrefixLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["go_duration"] = go_duration
+    env.filters["yaml_str"] = yaml_str
+    env.filters["tojson_sorted"] = lambda v: __import__("json").dumps(v, sort_keys=True)
+    return env
+
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def seconds(duration: str) -> float:
+    """Seconds in a Prometheus-style duration such as ``14d`` or ``1h30m``."""
+    import re
+
+    return sum(int(n) * _UNITS[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration))
+
+
+def go_duration(duration: str) -> str:
+    """A Prometheus-style duration as Go's ``time.ParseDuration`` accepts it (no d/w/y)."""
+    total = seconds(duration)
+    return f"{int(total // 3600)}h" if total % 3600 == 0 else f"{int(total)}s"
+
+
+def yaml_str(value: str) -> str:
+    """A YAML single-quoted scalar: regexes and OTTL go in verbatim, backslashes untouched."""
+    return "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,233 @@
+"""The settings model: every knob llmobs has, with a default for each.
+
+A newcomer should find a setting here, its rendered use in a template under
+the component folder, and its run-time use in ``llmobs.stack``. The model is
+strict (unknown keys are errors) because a typo in ``llmobs.yaml`` that is
+silently ignored is worse than no config file at all.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from llmobs import catalog, versions
+
+_DURATION = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")
+_ENV_REF = r"\$\{env:[A-Za-z_][A-Za-z0-9_]*\}"
+_HEADER_VALUE = re.compile(rf"^(?:(?:Basic|Bearer|ApiKey|Token) )?{_ENV_REF}$")
+_PROJECT = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+Backend = Literal["grafana", "datadog", "otlp"]
+DATADOG_SITES = (
+    "datadoghq.com",
+    "us3.datadoghq.com",
+    "us5.datadoghq.com",
+    "datadoghq.eu",
+    "ap1.datadoghq.com",
+    "ap2.datadoghq.com",
+    "ddog-gov.com",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Ports(_Model):
+    """Host ports the stack publishes (on ``bind_address``)."""
+
+    grafana: int = Field(catalog.GRAFANA_PORT, ge=1, le=65535, description="Grafana UI")
+    prometheus: int = Field(catalog.PROMETHEUS_PORT, ge=1, le=65535, description="Prometheus UI and API")
+    tempo: int = Field(catalog.TEMPO_HTTP_PORT, ge=1, le=65535, description="Tempo HTTP API")
+    loki: int = Field(catalog.LOKI_PORT, ge=1, le=65535, description="Loki HTTP API")
+    otlp_grpc: int = Field(catalog.OTLP_GRPC_PORT, ge=1, le=65535, description="collector OTLP/gRPC")
+    otlp_http: int = Field(catalog.OTLP_HTTP_PORT, ge=1, le=65535, description="collector OTLP/HTTP")
+    collector_health: int = Field(
+        catalog.COLLECTOR_HEALTH_PORT, ge=1, le=65535, description="collector health check"
+    )
+
+
+def _check_image(value: str) -> str:
+    if "@sha256:" in value:
+        return value
+    name, _, tag = value.rpartition(":")
+    if not name or "/" in tag or not tag:
+        raise ValueError(f"image {value!r} has no tag; pin a version such as {value}:1.2.3")
+    if tag == "latest":
+        raise ValueError(f"image {value!r} uses 'latest'; pin a version")
+    return value
+
+
+class Images(_Model):
+    """Container images, each pinned to a version (``latest`` is refused)."""
+
+    collector: str = Field(default_factory=versions.collector_image)
+    prometheus: str = versions.PROMETHEUS_IMAGE
+    tempo: str = versions.TEMPO_IMAGE
+    loki: str = versions.LOKI_IMAGE
+    grafana: str = versions.GRAFANA_IMAGE
+
+    _pinned = field_validator("*")(classmethod(lambda cls, v: _check_image(v)))
+
+
+class Retention(_Model):
+    """How long each backend keeps data (Prometheus-style durations: 12h, 14d, 2w)."""
+
+    traces: str = "14d"
+    logs: str = "14d"
+    metrics: str = "30d"
+
+    @field_validator("*")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if not _DURATION.match(value):
+            raise ValueError(f"{value!r} is not a duration like 12h, 14d or 2w")
+        return value
+
+
+class PiiPattern(_Model):
+    """A user-defined pattern, masked with ``[<NAME>]``; must be valid RE2."""
+
+    name: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
+    regex: str
+
+
+class Pii(_Model):
+    """PII handling in the collector: mask (typed placeholders), drop content, or off."""
+
+    mode: Literal["mask", "drop", "off"] = "mask"
+    patterns: list[PiiPattern] = []
+
+
+class PriceOverride(_Model):
+    """A price (USD per million tokens) that wins over genai-prices for one model."""
+
+    provider: str
+    model: str
+    match: Literal["equals", "starts_with"] = "equals"
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cache_read: float | None = Field(None, ge=0)
+    cache_write: float | None = Field(None, ge=0)
+
+
+class Alerts(_Model):
+    """Thresholds of the Prometheus alert rules."""
+
+    error_ratio: float = Field(0.05, gt=0, le=1, description="share of failed LLM calls")
+    p95_latency_seconds: float = Field(20.0, gt=0)
+    cost_per_hour_usd: float = Field(5.0, gt=0, description="spend per hour above which to alert")
+    rate_limited_per_minute: float = Field(5.0, gt=0, description="429 responses per minute")
+
+
+class Datadog(_Model):
+    site: str = "datadoghq.com"
+
+    @field_validator("site")
+    @classmethod
+    def _known_site(cls, value: str) -> str:
+        if value not in DATADOG_SITES:
+            raise ValueError(f"unknown Datadog site {value!r}; one of: {', '.join(DATADOG_SITES)}")
+        return value
+
+
+class Otlp(_Model):
+    """A generic OTLP vendor for ``backend: otlp``."""
+
+    endpoint: str = ""
+    protocol: Literal["grpc", "http"] = "grpc"
+    headers: dict[str, str] = {}
+    signals: list[Literal["traces", "metrics", "logs"]] = ["traces", "metrics", "logs"]
+
+    @field_validator("headers")
+    @classmethod
+    def _env_only(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not _HEADER_VALUE.match(value):
+                raise ValueError(
+                    f"header {name!r} must reference an environment variable such as "
+                    f"'${{env:MY_TOKEN}}' or 'Bearer ${{env:MY_TOKEN}}', never hold a secret"
+                )
+        return headers
+
+    def env_vars(self) -> list[str]:
+        """Environment variables the headers reference (the collector needs them at run time)."""
+        return sorted({m for v in self.headers.values() for m in re.findall(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}", v)})
+
+    @field_validator("endpoint")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not re.match(r"^(https?://)?[A-Za-z0-9.\-\[\]:]+(:\d+)?(/.*)?$", value):
+            raise ValueError(f"{value!r} is not an endpoint like https://otlp.example.com:4317")
+        return value
+
+
+class Collector(_Model):
+    memory_limit_mib: int = Field(512, ge=128, description="container memory limit")
+
+
+class Grafana(_Model):
+    anonymous_role: Literal["Viewer", "Editor"] = Field(
+        "Viewer", description="role of anonymous users when Grafana is bound to loopback"
+    )
+
+
+class Settings(_Model):
+    """Everything llmobs renders from. Defaults alone give a working local stack."""
+
+    project: str = Field("llmobs", description="compose project name")
+    environment: str = Field("development", min_length=1, description="deployment.environment.name")
+    backend: Backend = "grafana"
+    bind_address: str = Field("127.0.0.1", description="address published ports bind to")
+    ports: Ports = Ports()
+    images: Images = Images()
+    retention: Retention = Retention()
+    pii: Pii = Pii()
+    prices: list[PriceOverride] = []
+    alerts: Alerts = Alerts()
+    datadog: Datadog = Datadog()
+    otlp: Otlp = Otlp()
+    collector: Collector = Collector()
+    grafana: Grafana = Grafana()
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        if not _PROJECT.match(value):
+            raise ValueError(f"{value!r} must be lowercase letters, digits, '-' or '_'")
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", value):
+            raise ValueError(f"{value!r} must be letters, digits, '.', '-' or '_' (e.g. production)")
+        return value
+
+    @field_validator("bind_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address such as 127.0.0.1") from None
+        return value
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Settings:
+        seen: dict[int, str] = {}
+        for name, port in self.ports.model_dump().items():
+            if port in seen:
+                raise ValueError(f"ports.{name} and ports.{seen[port]} are both {port}; give each its own port")
+            seen[port] = name
+        if self.backend == "otlp" and not self.otlp.endpoint:
+            raise ValueError("backend 'otlp' needs otlp.endpoint, e.g. --set otlp.endpoint=https://api.vendor.io")
+        return self
+
+    @property
+    def loopback(self) -> bool:
+        return ipaddress.ip_address(self.bind_address).is_loopback
