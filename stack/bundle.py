@@ -35,7 +35,11 @@ class Diff:
         return bool(self.added or self.changed or self.removed)
 
     def summary(self) -> str:
-        parts = [f"{len(v)} {k}" for k, v in (("added", self.added), ("changed", self.changed), ("removed", self.removed)) if v]
+        parts = [
+            f"{len(v)} {k}"
+            for k, v in (("added", self.added), ("changed", self.changed), ("removed", self.removed))
+            if v
+        ]
         return ", ".join(parts) or "no changes"
 
 
@@ -64,8 +68,13 @@ def write(rendered: dict[str, bytes], out: Path, stamp: dict[str, str]) -> Diff:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; a bundle dir is as readable as any other
     except OSError as exc:
-        raise LlmobsError(f"cannot write the bundle: {exc.strerror}", where=str(out), fix="choose a writable directory with --out") from None
+        raise LlmobsError(
+            f"cannot write the bundle: {exc.strerror}", where=str(out), fix="choose a writable directory with --out"
+        ) from None
     try:
         for path, data in rendered.items():
             target = tmp / path
@@ -77,7 +86,9 @@ def write(rendered: dict[str, bytes], out: Path, stamp: dict[str, str]) -> Diff:
         _swap(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise LlmobsError(f"cannot write the bundle: {exc.strerror}", where=str(out), fix="check free space and permissions") from None
+        raise LlmobsError(
+            f"cannot write the bundle: {exc.strerror}", where=str(out), fix="check free space and permissions"
+        ) from None
     return changes
 
 

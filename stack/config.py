@@ -58,8 +58,8 @@ def load(
 
     path = _config_path(config, cwd)
     if path is not None:
-        data, lines = _read_yaml(path)
-        _merge(values, sources, data, str(path.name if path.parent == cwd else path), lines)
+        data, lines = _read_yaml(path, _display(path, cwd))
+        _merge(values, sources, data, _display(path, cwd), lines)
     for name in sorted(env):
         if not name.startswith(ENV_PREFIX):
             continue
@@ -79,7 +79,7 @@ def load(
         settings = Settings.model_validate(values)
     except ValidationError as exc:
         raise _user_error(exc, sources, lines) from None
-    flat = _flatten(settings.model_dump(mode="json"))
+    flat = flatten(settings.model_dump(mode="json"))
     full = {key: _source_for(key, sources) for key in flat}
     return Loaded(settings, full, path, (path.parent if path else cwd), lines)
 
@@ -88,30 +88,44 @@ def _config_path(config: Path | None, cwd: Path) -> Path | None:
     if config is not None:
         if not config.is_file():
             raise LlmobsError(
-                "config file not found", where=str(config), fix=f"check the path, or run 'llmobs init' to write {CONFIG_NAME}"
+                "config file not found",
+                where=str(config),
+                fix=f"check the path, or run 'llmobs init' to write {CONFIG_NAME}",
             )
         return config.resolve()
     default = cwd / CONFIG_NAME
     return default if default.is_file() else None
 
 
-def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+def _display(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.relative_to(cwd.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse the config file; return its data and the 1-based line of each dotted key."""
     try:
         text = path.read_text("utf-8")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except OSError as exc:
-        raise LlmobsError(f"cannot read it: {exc.strerror}", where=str(path)) from None
+        raise LlmobsError(f"cannot read it: {exc.strerror}", where=shown) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        # An unclosed bracket is reported at the end of the file; its opening line is more useful.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        where = f"{shown}:{mark.line + 1}" if mark else shown
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise LlmobsError(f"invalid YAML: {problem}", where=where, fix="check indentation and quoting on that line") from None
+        raise LlmobsError(
+            f"invalid YAML: {problem}", where=where, fix="check indentation and quoting on that line"
+        ) from None
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
-        raise LlmobsError("must be a mapping of settings (key: value)", where=str(path), fix="see 'llmobs init' for the layout")
+        raise LlmobsError(
+            "must be a mapping of settings (key: value)", where=shown, fix="see 'llmobs init' for the layout"
+        )
     return data, _key_lines(node)
 
 
@@ -146,7 +160,14 @@ def _nest(parts: list[str], value: Any) -> dict[str, Any]:
     return value
 
 
-def _merge(into: dict[str, Any], sources: dict[str, str], new: Mapping[str, Any], source: str, lines: Mapping[str, int] | None = None, prefix: str = "") -> None:
+def _merge(
+    into: dict[str, Any],
+    sources: dict[str, str],
+    new: Mapping[str, Any],
+    source: str,
+    lines: Mapping[str, int] | None = None,
+    prefix: str = "",
+) -> None:
     for key, value in new.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, Mapping) and isinstance(into.get(key), dict):
@@ -160,12 +181,12 @@ def _merge(into: dict[str, Any], sources: dict[str, str], new: Mapping[str, Any]
         sources[dotted] = f"{source}:{lines[dotted]}" if lines and dotted in lines else source
 
 
-def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, Mapping) and value:
-            flat.update(_flatten(value, dotted + "."))
+            flat.update(flatten(value, dotted + "."))
         else:
             flat[dotted] = value
     return flat
@@ -201,12 +222,18 @@ def _user_error(exc: ValidationError, sources: Mapping[str, str], lines: Mapping
         where = sources.get(key) if key else None
         return LlmobsError(message, where=where)
     where = _source_for(key, sources)
+    if where == DEFAULT:  # an unknown section: its source is recorded on its leaves
+        where = next((src for k, src in sources.items() if k.startswith(key + ".")), DEFAULT)
     where = None if where == DEFAULT else where
     if err["type"] == "extra_forbidden":
         choices = _fields_at(loc[:-1])
         close = difflib.get_close_matches(loc[-1], choices, n=1, cutoff=0.6)
         parent = ".".join(loc[:-1])
-        hint = f"did you mean {(parent + '.') if parent else ''}{close[0]}?" if close else f"known keys: {', '.join(choices)}"
+        hint = (
+            f"did you mean {(parent + '.') if parent else ''}{close[0]}?"
+            if close
+            else f"known keys: {', '.join(choices)}"
+        )
         return LlmobsError("unknown key", where=where, key=key, fix=hint)
     if err["type"] == "literal_error":
         return LlmobsError(f"{err['input']!r} is not allowed", where=where, key=key, fix=message.lower())

@@ -74,7 +74,9 @@ def _statements(ctx: str) -> list[str]:
         for old, new in sorted(OPENINFERENCE_PROVIDERS.items()):
             out.append(f"set({provider}, {ottl_str(new)}) where {provider} == nil and {src} == {ottl_str(old)}")
     for new, old in _RENAMES:
-        out.append(f"set({_attr(ctx, new)}, {_attr(ctx, old)}) where {_attr(ctx, new)} == nil and {_attr(ctx, old)} != nil")
+        out.append(
+            f"set({_attr(ctx, new)}, {_attr(ctx, old)}) where {_attr(ctx, new)} == nil and {_attr(ctx, old)} != nil"
+        )
     # OpenInference LLM spans carry no operation name; they are chat calls.
     op = _attr(ctx, n.OPERATION)
     kind = _attr(ctx, "openinference.span.kind")

@@ -40,10 +40,17 @@ class Output:
 
 def plan(settings: Settings) -> list[Output]:
     """The files a backend's bundle holds, compose file last (it mounts the others)."""
-    outputs = [Output(COLLECTOR_CONFIG, "collector/config.yaml.j2", catalog.COLLECTOR, "/etc/otelcol-contrib/config.yaml")]
+    outputs = [
+        Output(COLLECTOR_CONFIG, "collector/config.yaml.j2", catalog.COLLECTOR, "/etc/otelcol-contrib/config.yaml")
+    ]
     if settings.backend == "grafana":
         outputs += [
-            Output("prometheus/prometheus.yml", "prometheus/prometheus.yml.j2", catalog.PROMETHEUS, "/etc/prometheus/prometheus.yml"),
+            Output(
+                "prometheus/prometheus.yml",
+                "prometheus/prometheus.yml.j2",
+                catalog.PROMETHEUS,
+                "/etc/prometheus/prometheus.yml",
+            ),
             Output("tempo/tempo.yaml", "tempo/tempo.yaml.j2", catalog.TEMPO, "/etc/tempo/tempo.yaml"),
             Output("loki/loki.yaml", "loki/loki.yaml.j2", catalog.LOKI, "/etc/loki/loki.yaml"),
             Output(
@@ -60,7 +67,12 @@ def plan(settings: Settings) -> list[Output]:
             ),
         ]
         outputs += [
-            Output(f"{DASHBOARDS_DIR}/{name}", f"llmobs.grafana.dashboards:{name}", catalog.GRAFANA, f"{catalog.GRAFANA_DASHBOARDS}/{name}")
+            Output(
+                f"{DASHBOARDS_DIR}/{name}",
+                f"llmobs.grafana.dashboards:{name}",
+                catalog.GRAFANA,
+                f"{catalog.GRAFANA_DASHBOARDS}/{name}",
+            )
             for name in dashboard_names()
         ]
     outputs.append(Output(COMPOSE_FILE, "stack/docker-compose.yml.j2"))
@@ -120,7 +132,9 @@ def _render_one(env: Any, name: str, context: dict[str, Any]) -> str:
     try:
         return env.get_template(name).render(context)
     except jinja2.UndefinedError as exc:
-        raise LlmobsError(f"missing configuration value: {exc.message}", where=name, fix="report this as a bug") from None
+        raise LlmobsError(
+            f"missing configuration value: {exc.message}", where=name, fix="report this as a bug"
+        ) from None
     except jinja2.TemplateError as exc:
         raise LlmobsError(f"template error: {exc}", where=name, fix="report this as a bug") from None
 

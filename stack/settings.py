@@ -46,9 +46,7 @@ class Ports(_Model):
     loki: int = Field(catalog.LOKI_PORT, ge=1, le=65535, description="Loki HTTP API")
     otlp_grpc: int = Field(catalog.OTLP_GRPC_PORT, ge=1, le=65535, description="collector OTLP/gRPC")
     otlp_http: int = Field(catalog.OTLP_HTTP_PORT, ge=1, le=65535, description="collector OTLP/HTTP")
-    collector_health: int = Field(
-        catalog.COLLECTOR_HEALTH_PORT, ge=1, le=65535, description="collector health check"
-    )
+    collector_health: int = Field(catalog.COLLECTOR_HEALTH_PORT, ge=1, le=65535, description="collector health check")
 
 
 def _check_image(value: str) -> str:
@@ -164,6 +162,16 @@ class Otlp(_Model):
         if value and not re.match(r"^(https?://)?[A-Za-z0-9.\-\[\]:]+(:\d+)?(/.*)?$", value):
             raise ValueError(f"{value!r} is not an endpoint like https://otlp.example.com:4317")
         return value
+
+    @model_validator(mode="after")
+    def _grpc_port(self) -> Otlp:
+        hostport = re.sub(r"^https?://", "", self.endpoint).split("/", 1)[0]
+        if self.endpoint and self.protocol == "grpc" and not re.search(r":\d+$", hostport):
+            raise ValueError(
+                f"otlp.endpoint {self.endpoint!r} needs a port for gRPC (e.g. {hostport}:4317 or {hostport}:443),"
+                " or set otlp.protocol=http"
+            )
+        return self
 
 
 class Collector(_Model):

@@ -11,9 +11,10 @@ from tests.support.collector import llmobs_collector, sink, spans, wait_for
 
 def test_legacy_attributes_are_normalised_and_resources_enriched(otelcol: Path, tmp_path: Path) -> None:
     config = collector_config(tmp_path, "environment=staging")
-    with sink(otelcol, tmp_path / "sink") as target, llmobs_collector(
-        otelcol, config, tmp_path / "llmobs", target, {"BUILD_VERSION": "1.2.3"}
-    ) as col:
+    with (
+        sink(otelcol, tmp_path / "sink") as target,
+        llmobs_collector(otelcol, config, tmp_path / "llmobs", target, {"BUILD_VERSION": "1.2.3"}) as col,
+    ):
         legacy = otlp.span(
             "chat gpt-4o",
             {
@@ -43,7 +44,9 @@ def test_legacy_attributes_are_normalised_and_resources_enriched(otelcol: Path, 
         otlp.post(
             col.http,
             "traces",
-            otlp.traces({"service.name": "other", "service.version": "9.9", "deployment.environment.name": "prod"}, [already]),
+            otlp.traces(
+                {"service.name": "other", "service.version": "9.9", "deployment.environment.name": "prod"}, [already]
+            ),
         )
         got = wait_for(lambda: len(spans(target.workdir / "received")) >= 3 and spans(target.workdir / "received"))
 

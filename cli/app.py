@@ -1,0 +1,174 @@
+"""The ``llmobs`` command: thin Typer commands over the library in ``llmobs.*``.
+
+Module level imports only Typer: ``llmobs --help`` must stay fast, so settings,
+Jinja, Docker and OpenTelemetry are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from llmobs import __version__
+
+app = typer.Typer(
+    name="llmobs",
+    help="An LLM-observability stack in a box: collector, Tempo, Loki, Prometheus and Grafana.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+config_app = typer.Typer(help="Inspect the effective settings.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+_state = {"debug": False}
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Settings file (default: ./llmobs.yaml if present).")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", metavar="KEY=VALUE", help="Override a setting, e.g. --set ports.grafana=3001."),
+]
+BackendOpt = Annotated[
+    str | None, typer.Option("--backend", "-b", help="Where telemetry goes: grafana (default), datadog or otlp.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"llmobs {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@contextmanager
+def _user_errors() -> Any:
+    """Turn LlmobsError into one red line and exit code 2 (a traceback only with --debug)."""
+    from llmobs.errors import LlmobsError
+
+    try:
+        yield
+    except LlmobsError as exc:
+        if _state["debug"]:
+            raise
+        typer.secho(f"error: {exc.line()}", fg="red", err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _load(config: Path | None, sets: list[str] | None, backend: str | None = None) -> Any:
+    from llmobs.config import load
+
+    return load(config=config, sets=sets or [], backend=backend)
+
+
+@app.command()
+def render(
+    backend: BackendOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Bundle directory (default: .llmobs/ beside the config).")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 and list the differences if DIR is not a fresh render.")
+    ] = False,
+) -> None:
+    """Render the bundle: collector, backends, Grafana dashboards and docker-compose.yml."""
+    from llmobs import bundle as bundle_mod
+    from llmobs.render import render as render_bundle
+    from llmobs.state import bundle_dir, stamp
+
+    with _user_errors():
+        loaded = _load(config, set_, backend)
+        target = out if out is not None else bundle_dir(loaded)
+        rendered = render_bundle(loaded.settings)
+        if check:
+            changes = bundle_mod.diff(rendered, target)
+            if changes:
+                typer.echo(f"{target}: out of date ({changes.summary()})")
+                for label, paths in (("+", changes.added), ("~", changes.changed), ("-", changes.removed)):
+                    for path in paths:
+                        typer.echo(f"  {label} {path}")
+                typer.echo("run `llmobs render` to update it")
+                raise typer.Exit(1)
+            typer.echo(f"{target}: up to date ({len(rendered)} files)")
+            return
+        changes = bundle_mod.write(rendered, target, stamp(loaded.settings))
+    typer.echo(
+        f"Rendered {len(rendered)} files for backend {loaded.settings.backend} to {target} ({changes.summary()})"
+    )
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the settings file.")] = Path("llmobs.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented llmobs.yaml holding every setting at its default."""
+    from llmobs.errors import LlmobsError
+    from llmobs.starter import starter_yaml
+
+    with _user_errors():
+        if path.exists() and not force:
+            raise LlmobsError("already exists", where=str(path), fix="edit it, or pass --force to overwrite it")
+        try:
+            path.write_text(starter_yaml(), encoding="utf-8")
+        except OSError as exc:
+            raise LlmobsError(f"cannot write it: {exc.strerror}", where=str(path)) from None
+    typer.echo(f"Wrote {path}; edit it, then run `llmobs render` or `llmobs up`.")
+
+
+@config_app.command("show")
+def config_show(
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    backend: BackendOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Print the effective settings and where each value came from."""
+    with _user_errors():
+        loaded = _load(config, set_, backend)
+    from llmobs.config import flatten
+
+    flat = flatten(loaded.settings.model_dump(mode="json"))
+    if as_json:
+        import json
+
+        rows = {key: {"value": value, "source": loaded.source_of(key)} for key, value in flat.items()}
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"llmobs settings ({loaded.config_path or 'no llmobs.yaml'})")
+    table.add_column("key")
+    table.add_column("value")
+    table.add_column("source")
+    for key, value in flat.items():
+        source = loaded.source_of(key)
+        table.add_row(key, str(value), source if source != "default" else "[dim]default[/dim]")
+    Console().print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="llmobs")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

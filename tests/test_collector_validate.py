@@ -1,0 +1,41 @@
+"""`otelcol validate` (the real binary) accepts every backend's render."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support.bundle import collector_config
+
+CASES = {
+    "grafana": [],
+    "grafana-drop": ["pii.mode=drop"],
+    "grafana-off": ["pii.mode=off"],
+    "grafana-custom-pii": ["pii.patterns=[{name: EMPLOYEE_ID, regex: 'EMP-[0-9]{6}'}]"],
+    "grafana-prices": ["prices=[{provider: openai, model: my-ft, input: 1.5, output: 2}]"],
+    "datadog": ["backend=datadog", "datadog.site=datadoghq.eu"],
+    "otlp-grpc": ["backend=otlp", "otlp.endpoint=vendor.example:4317", "otlp.headers={x-api-key: '${env:VENDOR_KEY}'}"],
+    "otlp-http-traces": [
+        "backend=otlp",
+        "otlp.endpoint=https://vendor.example",
+        "otlp.protocol=http",
+        "otlp.signals=[traces]",
+    ],
+    "otlp-logs-only": ["backend=otlp", "otlp.endpoint=https://vendor.example:443", "otlp.signals=[logs]"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_validate(otelcol: Path, tmp_path: Path, case: str) -> None:
+    config = collector_config(tmp_path, *CASES[case])
+    result = subprocess.run(
+        [str(otelcol), "validate", f"--config={config}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "DD_API_KEY": "x", "VENDOR_KEY": "x"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "deprecated" not in result.stderr.lower(), result.stderr[-3000:]
