@@ -23,7 +23,11 @@ def _time(args: list[str]) -> float:
 
 
 def main() -> None:
-    help_cmd = [sys.executable, "-c", "import sys; sys.argv=['llmobs','--help']; from llmobs.cli.app import main; main()"]
+    help_cmd = [
+        sys.executable,
+        "-c",
+        "import sys; sys.argv=['llmobs','--help']; from llmobs.cli.app import main; main()",
+    ]
     import_cmd = [sys.executable, "-c", "import llmobs"]
     baseline_cmd = [sys.executable, "-c", "pass"]
     probe = (
