@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect the effective settings.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+datadog_app = typer.Typer(help="Datadog helpers for --backend datadog.", no_args_is_help=True)
+app.add_typer(datadog_app, name="datadog")
 
 _state = {"debug": False}
 
@@ -163,6 +165,21 @@ def config_show(
         source = loaded.source_of(key)
         table.add_row(key, str(value), source if source != "default" else "[dim]default[/dim]")
     Console().print(table)
+
+
+@datadog_app.command("push-dashboard")
+def datadog_push_dashboard(config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Create the LLM overview dashboard in Datadog (needs DD_API_KEY and DD_APP_KEY)."""
+    import os
+
+    from llmobs.datadog import push_dashboard
+
+    with _user_errors():
+        site = _load(config, set_).settings.datadog.site
+        url = push_dashboard(
+            site, os.environ.get("DD_API_KEY"), os.environ.get("DD_APP_KEY"), os.environ.get("LLMOBS_DATADOG_API_URL")
+        )
+    typer.echo(f"Created the llmobs dashboard in Datadog ({site}): {url}")
 
 
 def main() -> None:
