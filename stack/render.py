@@ -21,6 +21,7 @@ from llmobs.settings import Settings
 COMPOSE_FILE = "docker-compose.yml"
 COLLECTOR_CONFIG = "collector/config.yaml"
 DASHBOARDS_DIR = "grafana/dashboards"
+DATADOG_DASHBOARD = "datadog/dashboard.json"
 _TEMPLATE_PACKAGES = ("collector", "prometheus", "tempo", "loki", "grafana")
 
 
@@ -75,6 +76,8 @@ def plan(settings: Settings) -> list[Output]:
             )
             for name in dashboard_names()
         ]
+    if settings.backend == "datadog":
+        outputs.append(Output(DATADOG_DASHBOARD, "llmobs.templates:datadog-dashboard.json"))
     outputs.append(Output(COMPOSE_FILE, "stack/docker-compose.yml.j2"))
     return outputs
 
