@@ -33,3 +33,81 @@ OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
 CACHE_READ_TOKENS = "gen_ai.usage.cache_read.input_tokens"
 CACHE_WRITE_TOKENS = "gen_ai.usage.cache_write.input_tokens"
 ERROR_TYPE = "error.type"
+
+# --- Dashboards, alert rules and the span-derived usage metrics ------------------------------------
+# (grafana/build.py, prometheus/rules.yml.j2 and signal_to_metrics/usage in collector/config.yaml.j2)
+
+AGENT_NAME = "gen_ai.agent.name"
+TOOL_NAME = "gen_ai.tool.name"
+FINISH_REASONS = "gen_ai.response.finish_reasons"  # string[] on spans
+TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk"  # seconds, streaming calls
+REASONING_TOKENS = "gen_ai.usage.reasoning.output_tokens"
+TOKEN_TYPE = "gen_ai.token.type"
+
+# gen_ai.operation.name values. LLM calls are what requests, latency, errors, tokens and cost count;
+# agent and workflow spans aggregate their children (their usage is never counted again).
+LLM_OPERATIONS = ("chat", "text_completion", "generate_content", "embeddings")
+AGENT_OPERATION = "invoke_agent"
+TOOL_OPERATION = "execute_tool"
+AGGREGATE_OPERATIONS = ("invoke_agent", "invoke_workflow", "create_agent")
+
+# error.type values that mean "rate limited": HTTP 429, provider exception names
+# (openai.RateLimitError, anthropic.RateLimitError), throttling (Bedrock) and gRPC RESOURCE_EXHAUSTED (Gemini).
+RATE_LIMIT_ERROR_RE = "(?i).*(429|rate.?limit|too.?many.?requests|throttl|resource.?exhausted).*"
+
+# Span metrics (span_metrics connector: namespace traces.span.metrics, unit s; its dimensions include
+# gen_ai.operation.name, gen_ai.provider.name, gen_ai.request.model, error.type, gen_ai.agent.name, gen_ai.tool.name).
+PROM_CALLS = "traces_span_metrics_calls_total"
+PROM_DURATION = "traces_span_metrics_duration_seconds"  # _bucket/_sum/_count
+
+# Apps' own GenAI duration histogram (semantic conventions): the variables list the services of apps
+# that emit metrics but no spans too.
+PROM_CLIENT_DURATION = "gen_ai_client_operation_duration_seconds"
+
+# Span-derived usage metrics (signal_to_metrics/usage): they work for apps that emit no metrics and see
+# the normalised attributes (legacy and OpenInference token counts included).
+TOKENS_METRIC = "llmobs.tokens"  # {token}, sum, label gen_ai.token.type
+PROM_TOKENS = "llmobs_tokens_total"
+TOKEN_TYPES = {  # gen_ai.token.type value -> span attribute; input INCLUDES cache reads and writes
+    "input": INPUT_TOKENS,
+    "output": OUTPUT_TOKENS,
+    "cache_read": CACHE_READ_TOKENS,
+    "cache_write": CACHE_WRITE_TOKENS,
+    "reasoning": REASONING_TOKENS,
+}
+FINISH_METRIC = "llmobs.finish_reasons"  # {call}, sum, one count per call and normalised reason
+PROM_FINISH = "llmobs_finish_reasons_total"
+FINISH_REASON_ATTR = "llmobs.finish_reason"  # label on PROM_FINISH; never a span attribute
+FINISH_REASON_GROUPS = {  # normalised reason -> provider spellings (exact match); anything else is "other"
+    "stop": ("stop", "end_turn", "stop_sequence", "STOP", "FINISH_REASON_STOP", "COMPLETE", "complete", "eos"),
+    "length": ("length", "max_tokens", "MAX_TOKENS", "max_output_tokens", "model_context_window_exceeded"),
+    "tool_call": ("tool_call", "tool_calls", "tool_use", "function_call"),
+    "content_filter": (
+        "content_filter",
+        "SAFETY",
+        "RECITATION",
+        "PROHIBITED_CONTENT",
+        "BLOCKLIST",
+        "SPII",
+        "refusal",
+        "guardrail_intervened",
+    ),
+    "error": ("error", "ERROR"),
+}
+FINISH_OTHER = "other"
+TTFC_METRIC = "llmobs.time_to_first_chunk"  # s, histogram
+PROM_TTFC = "llmobs_time_to_first_chunk_seconds"  # _bucket/_sum/_count
+TTFC_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 13, 20, 30)
+USAGE_LABELS = (PROVIDER, REQUEST_MODEL)  # + COST_RESOURCE_LABELS, like the cost metrics
+
+# Recording rules (prometheus/rules.yml.j2); the dashboards read some of them.
+RULE_LLM_CALLS = "llmobs:llm_calls:rate5m"
+RULE_LLM_ERROR_RATIO = "llmobs:llm_error_ratio:rate5m"
+RULE_RATE_LIMITED = "llmobs:llm_rate_limited_calls:rate5m"
+RULE_LLM_P95 = "llmobs:llm_latency_seconds:p95_5m"
+RULE_COST_PER_HOUR = "llmobs:cost_usd_per_hour:rate1h"
+
+
+def prom_label(attribute: str) -> str:
+    """The Prometheus label an attribute becomes (dots and other symbols to underscores)."""
+    return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in attribute)
