@@ -1,0 +1,1081 @@
+"""The LLM dashboards, generated: ``python -m llmobs.grafana.build`` rewrites ``grafana/dashboards/*.json``.
+
+The JSON files are committed and copied byte-for-byte into the bundle (see
+``llmobs.render.plan``); ``tests/test_dashboards.py`` fails when they differ from
+a fresh generation. Every metric, label and attribute name comes from
+:mod:`llmobs.names`, every datasource UID from :mod:`llmobs.catalog`.
+
+Where each panel's data comes from (decided per panel):
+
+* requests, errors, latency, agent runs and tool calls: span metrics
+  (``traces_span_metrics_*``), so they work for every traced app, with or without
+  metrics of its own, and carry exemplars that link to the trace;
+* tokens by type, finish reasons, time to first chunk: the collector's span-derived
+  ``llmobs_*`` metrics (``signal_to_metrics/usage``), which also see the token
+  counts the collector normalised from older instrumentations;
+* cost and unpriced calls: ``llmobs_cost_usd_total`` / ``llmobs_unpriced_calls_total``
+  and the recording rules of ``prometheus/rules.yml.j2``;
+* slowest / failed / most expensive runs and calls: TraceQL tables in Tempo (each row
+  opens the trace waterfall); logs and GenAI events: LogQL in Loki.
+
+Thresholds use the default alert thresholds of ``llmobs.settings.Alerts`` (the
+dashboards are static files; the alert rules follow ``llmobs.yaml``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from llmobs import catalog
+from llmobs import names as n
+from llmobs.settings import Alerts
+
+SCHEMA_VERSION = 41
+DASHBOARDS_DIR = Path(__file__).resolve().parent / "dashboards"
+TAG = "llmobs"
+ALERTS = Alerts()
+
+PROM = {"type": "prometheus", "uid": "${datasource}"}
+TEMPO = {"type": "tempo", "uid": catalog.DS_TEMPO}
+LOKI = {"type": "loki", "uid": catalog.DS_LOKI}
+
+# Template variables -> the Prometheus label each one filters.
+SERVICE, ENVIRONMENT = n.prom_label("service.name"), n.prom_label("deployment.environment.name")
+PROVIDER, MODEL = n.prom_label(n.PROVIDER), n.prom_label(n.REQUEST_MODEL)
+OPERATION, ERROR = n.prom_label(n.OPERATION), n.prom_label(n.ERROR_TYPE)
+AGENT, TOOL = n.prom_label(n.AGENT_NAME), n.prom_label(n.TOOL_NAME)
+TOKEN_TYPE, FINISH = n.prom_label(n.TOKEN_TYPE), n.prom_label(n.FINISH_REASON_ATTR)
+VAR_LABELS = {"service": SERVICE, "environment": ENVIRONMENT, "provider": PROVIDER, "model": MODEL}
+
+RI = "$__rate_interval"
+RANGE = "$__range"
+LLM = f'{OPERATION}=~"{"|".join(n.LLM_OPERATIONS)}"'
+RUN = f'{OPERATION}="{n.AGENT_OPERATION}"'
+TOOL_CALL = f'{OPERATION}="{n.TOOL_OPERATION}"'
+FAILED = f'{ERROR}!=""'
+RATE_LIMITED = f'{ERROR}=~"{n.RATE_LIMIT_ERROR_RE}"'
+
+
+# --- PromQL helpers --------------------------------------------------------------------------------
+
+
+def sel(metric: str, *matchers: str, by: Iterable[str] = ("service", "environment", "provider", "model")) -> str:
+    """``metric{matchers..., label=~"$var"...}``: every query honours the dashboard's variables."""
+    parts = [*matchers, *(f'{VAR_LABELS[v]}=~"${v}"' for v in by)]
+    return f"{metric}{{{', '.join(parts)}}}"
+
+
+def agent_sel(metric: str, *matchers: str) -> str:
+    return sel(metric, *matchers, f'{AGENT}=~"$agent"', by=("service", "environment"))
+
+
+def tool_sel(metric: str, *matchers: str) -> str:
+    return sel(metric, *matchers, f'{TOOL}=~"$tool"', f'{AGENT}=~"$agent"', by=("service", "environment"))
+
+
+def rate(selector: str, window: str = RI) -> str:
+    return f"rate({selector}[{window}])"
+
+
+def increase(selector: str, window: str = RANGE) -> str:
+    return f"increase({selector}[{window}])"
+
+
+def total(expr: str, by: str = "") -> str:
+    return f"sum by ({by}) ({expr})" if by else f"sum({expr})"
+
+
+def quantile(q: float, bucket_selector: str, by: str = "", window: str = RI) -> str:
+    labels = f"le, {by}" if by else "le"
+    return f"histogram_quantile({q}, sum by ({labels}) (rate({bucket_selector}[{window}])))"
+
+
+def share(part: str, whole: str, by: str = "") -> str:
+    """100 * part / whole; groups without any ``part`` show 0 instead of disappearing."""
+    if by:
+        return f"100 * ({total(part, by)} or 0 * {total(whole, by)}) / {total(whole, by)}"
+    return f"100 * ({total(part)} or vector(0)) / {total(whole)}"
+
+
+# --- Panels ----------------------------------------------------------------------------------------
+
+
+def prom(expr: str, legend: str = "__auto", *, instant: bool = False, exemplar: bool = False) -> dict[str, Any]:
+    return {
+        "datasource": PROM,
+        "expr": expr,
+        "legendFormat": legend,
+        "range": not instant,
+        "instant": instant,
+        "exemplar": exemplar,
+    }
+
+
+def traceql(query: str, *, table: str = "spans", limit: int = 20) -> dict[str, Any]:
+    return {
+        "datasource": TEMPO,
+        "queryType": "traceql",
+        "query": query,
+        "limit": limit,
+        "spss": 3,
+        "tableType": table,
+    }
+
+
+def logql(expr: str, legend: str = "", *, metric: bool = False) -> dict[str, Any]:
+    target: dict[str, Any] = {"datasource": LOKI, "expr": expr, "queryType": "range", "editorMode": "code"}
+    if metric:
+        target["legendFormat"] = legend
+    return target
+
+
+def thresholds(*steps: tuple[float, str], base: str = "green") -> dict[str, Any]:
+    return {
+        "mode": "absolute",
+        "steps": [{"color": base, "value": None}, *({"color": c, "value": v} for v, c in steps)],
+    }
+
+
+NEUTRAL = thresholds(base="blue")
+
+
+def panel(
+    kind: str,
+    title: str,
+    description: str,
+    targets: list[dict[str, Any]],
+    *,
+    w: int,
+    h: int,
+    unit: str | None = None,
+    steps: dict[str, Any] | None = None,
+    decimals: int | None = None,
+    options: dict[str, Any] | None = None,
+    custom: dict[str, Any] | None = None,
+    overrides: list[dict[str, Any]] | None = None,
+    time_from: str | None = None,
+    datasource: dict[str, Any] = PROM,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    if unit is not None:
+        defaults["unit"] = unit
+    if decimals is not None:
+        defaults["decimals"] = decimals
+    if steps is not None:
+        defaults["thresholds"] = steps
+        defaults["color"] = {"mode": "thresholds"}
+    if custom:
+        defaults["custom"] = custom
+    p: dict[str, Any] = {
+        "type": kind,
+        "title": title,
+        "description": description,
+        "datasource": datasource,
+        "gridPos": {"h": h, "w": w, "x": 0, "y": 0},
+        "fieldConfig": {"defaults": defaults, "overrides": overrides or []},
+        "options": options or {},
+        "targets": [dict(t, refId=chr(ord("A") + i)) for i, t in enumerate(targets)],
+    }
+    if time_from:
+        p["timeFrom"] = time_from
+    if extra:
+        p.update(extra)
+    return p
+
+
+def stat(title: str, description: str, target: dict[str, Any], unit: str, steps: dict[str, Any], **kw: Any) -> dict:
+    options = {
+        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+        "colorMode": "value",
+        "graphMode": "area" if target.get("range") else "none",
+        "textMode": "auto",
+        "justifyMode": "auto",
+    }
+    return panel(
+        "stat", title, description, [target], w=kw.pop("w", 4), h=4, unit=unit, steps=steps, options=options, **kw
+    )
+
+
+def timeseries(
+    title: str, description: str, targets: list[dict[str, Any]], unit: str, *, w: int = 12, h: int = 8, **kw: Any
+) -> dict:
+    options = {
+        "legend": {"displayMode": "table", "placement": "right", "showLegend": True, "calcs": ["mean", "max"]},
+        "tooltip": {"mode": "multi", "sort": "desc"},
+    }
+    custom = {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10, "showPoints": "never", "spanNulls": False}
+    steps = kw.pop("steps", NEUTRAL)
+    return panel(
+        "timeseries",
+        title,
+        description,
+        targets,
+        w=w,
+        h=h,
+        unit=unit,
+        steps=steps,
+        options=options,
+        custom=custom,
+        **kw,
+    )
+
+
+def bars(title: str, description: str, target: dict[str, Any], unit: str, *, w: int = 6, h: int = 8, **kw: Any) -> dict:
+    options = {
+        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+        "orientation": "horizontal",
+        "displayMode": "gradient",
+        "showUnfilled": True,
+        "valueMode": "color",
+        "namePlacement": "left",
+    }
+    steps = kw.pop("steps", NEUTRAL)
+    return panel("bargauge", title, description, [target], w=w, h=h, unit=unit, steps=steps, options=options, **kw)
+
+
+def pie(title: str, description: str, targets: list[dict[str, Any]], unit: str, *, w: int = 6, h: int = 8) -> dict:
+    options = {
+        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+        "pieType": "donut",
+        "displayLabels": ["percent"],
+        "legend": {"displayMode": "table", "placement": "right", "showLegend": True, "values": ["value", "percent"]},
+        "tooltip": {"mode": "single", "sort": "none"},
+    }
+    return panel("piechart", title, description, targets, w=w, h=h, unit=unit, steps=NEUTRAL, options=options)
+
+
+def trace_table(title: str, description: str, query: str, *, sort: str = "Duration", w: int = 12, h: int = 9) -> dict:
+    options = {"showHeader": True, "cellHeight": "sm", "sortBy": [{"displayName": sort, "desc": True}]}
+    return panel(
+        "table",
+        title,
+        description,
+        [traceql(query)],
+        w=w,
+        h=h,
+        datasource=TEMPO,
+        options=options,
+        custom={"align": "auto", "cellOptions": {"type": "auto"}, "filterable": True},
+    )
+
+
+def logs(title: str, description: str, expr: str, *, w: int = 24, h: int = 10) -> dict:
+    options = {
+        "showTime": True,
+        "wrapLogMessage": True,
+        "enableLogDetails": True,
+        "prettifyLogMessage": False,
+        "sortOrder": "Descending",
+        "dedupStrategy": "none",
+        "showLabels": False,
+        "showCommonLabels": False,
+    }
+    return panel("logs", title, description, [logql(expr)], w=w, h=h, datasource=LOKI, options=options)
+
+
+def row(title: str) -> dict[str, Any]:
+    return {
+        "type": "row",
+        "title": title,
+        "collapsed": False,
+        "gridPos": {"h": 1, "w": 24, "x": 0, "y": 0},
+        "panels": [],
+    }
+
+
+def color(series: str, colour: str) -> dict[str, Any]:
+    """A field override: the series named ``series`` drawn in ``colour``."""
+    return {
+        "matcher": {"id": "byName", "options": series},
+        "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": colour}}],
+    }
+
+
+def layout(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Place panels left to right, wrapping at 24 columns; rows start a new line. Ids are 1, 2, ..."""
+    x = y = line_h = 0
+    for i, p in enumerate(panels, start=1):
+        pos = p["gridPos"]
+        if p["type"] == "row" or x + pos["w"] > 24:
+            y += line_h
+            x = line_h = 0
+        pos["x"], pos["y"] = x, y
+        p["id"] = i
+        x += pos["w"]
+        line_h = max(line_h, pos["h"])
+        if p["type"] == "row":
+            y += 1
+            x = line_h = 0
+    return panels
+
+
+# --- Variables -------------------------------------------------------------------------------------
+
+
+def datasource_var() -> dict[str, Any]:
+    return {
+        "name": "datasource",
+        "label": "Prometheus",
+        "type": "datasource",
+        "query": "prometheus",
+        "current": {"text": "Prometheus", "value": catalog.DS_PROMETHEUS},
+        "hide": 0,
+        "refresh": 1,
+        "regex": "",
+        "options": [],
+    }
+
+
+def query_var(name: str, label: str, query: str, *, all_value: str = ".*") -> dict[str, Any]:
+    return {
+        "name": name,
+        "label": label,
+        "type": "query",
+        "datasource": PROM,
+        "query": query,
+        "definition": query,
+        "multi": True,
+        "includeAll": True,
+        "allValue": all_value,
+        "current": {"text": ["All"], "value": ["$__all"]},
+        "refresh": 2,
+        "sort": 1,
+        "regex": "",
+        "hide": 0,
+        "options": [],
+    }
+
+
+def textbox_var(name: str, label: str, default: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "label": label,
+        "type": "textbox",
+        "query": default,
+        "current": {"text": default, "value": default},
+        "hide": 0,
+        "options": [],
+    }
+
+
+SOURCES = f'__name__=~"{n.PROM_CALLS}|{n.PROM_CLIENT_DURATION}_count"'
+
+
+def standard_vars(*, service_all: str = ".*") -> list[dict[str, Any]]:
+    """datasource, service, environment, provider, model: each narrowed by the ones before it."""
+    svc = f'{SERVICE}=~"$service"'
+    env = f'{ENVIRONMENT}=~"$environment"'
+    prov = f'{PROVIDER}=~"$provider"'
+    return [
+        datasource_var(),
+        query_var("service", "Service", f"label_values({{{SOURCES}}}, {SERVICE})", all_value=service_all),
+        query_var("environment", "Environment", f"label_values({{{SOURCES}, {svc}}}, {ENVIRONMENT})"),
+        query_var("provider", "Provider", f"label_values({{{SOURCES}, {svc}, {env}}}, {PROVIDER})"),
+        query_var("model", "Model", f"label_values({{{SOURCES}, {svc}, {env}, {prov}}}, {MODEL})"),
+    ]
+
+
+def dashboard(uid: str, title: str, description: str, variables: list[dict], panels: list[dict]) -> dict[str, Any]:
+    return {
+        "uid": uid,
+        "title": title,
+        "description": description,
+        "tags": [TAG, "genai"],
+        "schemaVersion": SCHEMA_VERSION,
+        "version": 1,
+        "editable": True,
+        "graphTooltip": 1,
+        "timezone": "browser",
+        "time": {"from": "now-1h", "to": "now"},
+        "refresh": "30s",
+        "links": [
+            {
+                "title": "LLM dashboards",
+                "type": "dashboards",
+                "tags": [TAG],
+                "asDropdown": False,
+                "includeVars": True,
+                "keepTime": True,
+                "targetBlank": False,
+                "icon": "external link",
+                "tooltip": "",
+                "url": "",
+            }
+        ],
+        "annotations": {
+            "list": [
+                {
+                    "builtIn": 1,
+                    "datasource": {"type": "grafana", "uid": "-- Grafana --"},
+                    "enable": True,
+                    "hide": True,
+                    "iconColor": "rgba(0, 211, 255, 1)",
+                    "name": "Annotations & Alerts",
+                    "type": "dashboard",
+                }
+            ]
+        },
+        "templating": {"list": variables},
+        "panels": layout(panels),
+    }
+
+
+# --- Shared selectors ------------------------------------------------------------------------------
+
+CALLS, BUCKETS = n.PROM_CALLS, f"{n.PROM_DURATION}_bucket"
+COST, UNPRICED, TOKENS, FINISHES = n.PROM_COST, n.PROM_UNPRICED, n.PROM_TOKENS, n.PROM_FINISH
+TTFC = f"{n.PROM_TTFC}_bucket"
+IO = f'{TOKEN_TYPE}=~"input|output"'
+
+USD, PCT, SECONDS, REQPS = "currencyUSD", "percent", "s", "reqps"
+TOKENS_UNIT, TOKENS_PER_S, CALLS_UNIT = "count:tokens", "count:tokens/s", "count:calls"
+
+ERR_PCT = thresholds((1, "orange"), (ALERTS.error_ratio * 100, "red"))
+LATENCY = thresholds((ALERTS.p95_latency_seconds / 2, "orange"), (ALERTS.p95_latency_seconds, "red"))
+BUDGET = thresholds((ALERTS.cost_per_hour_usd * 0.8, "orange"), (ALERTS.cost_per_hour_usd, "red"))
+ANY_IS_BAD = thresholds((1, "orange"))
+
+
+def _traceql_filters(*, llm: bool) -> str:
+    """Variables in TraceQL need the pipe format: Grafana's default for Tempo is a glob ({a,b})."""
+    parts = [
+        'resource.service.name =~ "${service:pipe}"',
+        'resource.deployment.environment.name =~ "${environment:pipe}"',
+    ]
+    if llm:
+        parts += [f'span.{n.PROVIDER} =~ "${{provider:pipe}}"', f'span.{n.REQUEST_MODEL} =~ "${{model:pipe}}"']
+    return " && ".join(parts)
+
+
+LLM_SPANS = f'span.{n.OPERATION} =~ "{"|".join(n.LLM_OPERATIONS)}" && {_traceql_filters(llm=True)}'
+
+
+# --- LLM overview (home) ---------------------------------------------------------------------------
+
+
+def overview() -> dict[str, Any]:
+    llm_calls = sel(CALLS, LLM)
+    panels = [
+        row("Requests, errors, latency, spend"),
+        stat(
+            "LLM requests/s",
+            "LLM calls per second (chat, text completion, generate content, embeddings), from spans.",
+            prom(total(rate(llm_calls))),
+            REQPS,
+            NEUTRAL,
+        ),
+        stat(
+            "Error %",
+            "Share of LLM calls that failed (spans with error.type).",
+            prom(share(rate(sel(CALLS, LLM, FAILED)), rate(llm_calls))),
+            PCT,
+            ERR_PCT,
+            decimals=1,
+        ),
+        stat(
+            "Rate-limited calls",
+            "LLM calls refused for rate limits in the time range: HTTP 429, RateLimitError, throttling, "
+            "RESOURCE_EXHAUSTED.",
+            prom(f"{total(increase(sel(CALLS, LLM, RATE_LIMITED)))} or vector(0)", instant=True),
+            CALLS_UNIT,
+            ANY_IS_BAD,
+            decimals=0,
+        ),
+        stat(
+            "Latency p95",
+            "95th percentile duration of LLM calls, all models.",
+            prom(quantile(0.95, sel(BUCKETS, LLM))),
+            SECONDS,
+            LATENCY,
+            decimals=2,
+        ),
+        stat(
+            "Spend today",
+            "US dollars spent on priced LLM calls since midnight (browser time zone).",
+            prom(total(increase(sel(COST))), instant=True),
+            USD,
+            NEUTRAL,
+            decimals=2,
+            time_from="now/d",
+        ),
+        stat(
+            "Unpriced calls",
+            "LLM calls with token counts but no known price in the time range. Add a `prices:` override in "
+            "llmobs.yaml; the Cost dashboard lists the models.",
+            prom(f"{total(increase(sel(UNPRICED)))} or vector(0)", instant=True),
+            CALLS_UNIT,
+            ANY_IS_BAD,
+            decimals=0,
+        ),
+        timeseries(
+            "LLM requests/s by model",
+            "LLM calls per second by requested model.",
+            [prom(total(rate(llm_calls), MODEL), f"{{{{{MODEL}}}}}")],
+            REQPS,
+        ),
+        timeseries(
+            "Error % by error type (rate limits called out)",
+            "Failed LLM calls by error.type as a share of all LLM calls; the red line is the rate-limited share.",
+            [
+                prom(
+                    f"100 * {total(rate(sel(CALLS, LLM, FAILED)), ERROR)} "
+                    f"/ ignoring({ERROR}) group_left() {total(rate(llm_calls))}",
+                    f"{{{{{ERROR}}}}}",
+                ),
+                prom(share(rate(sel(CALLS, LLM, RATE_LIMITED)), rate(llm_calls)), "rate limited (429)"),
+            ],
+            PCT,
+            steps=ERR_PCT,
+            overrides=[color("rate limited (429)", "red")],
+        ),
+        row("Latency"),
+        timeseries(
+            "Latency p50 / p95 / p99 by model",
+            "LLM call duration percentiles by model. Exemplar dots link to the trace of a call.",
+            [
+                prom(quantile(0.5, sel(BUCKETS, LLM), MODEL), f"p50 {{{{{MODEL}}}}}"),
+                prom(quantile(0.95, sel(BUCKETS, LLM), MODEL), f"p95 {{{{{MODEL}}}}}", exemplar=True),
+                prom(quantile(0.99, sel(BUCKETS, LLM), MODEL), f"p99 {{{{{MODEL}}}}}"),
+            ],
+            SECONDS,
+            steps=LATENCY,
+        ),
+        timeseries(
+            "Time to first chunk p50 / p95 by model",
+            "Streamed calls only (gen_ai.response.time_to_first_chunk); empty when no app streams.",
+            [
+                prom(quantile(0.5, sel(TTFC), MODEL), f"p50 {{{{{MODEL}}}}}"),
+                prom(quantile(0.95, sel(TTFC), MODEL), f"p95 {{{{{MODEL}}}}}"),
+            ],
+            SECONDS,
+        ),
+        row("Tokens and cost"),
+        timeseries(
+            "Tokens/s: input vs output by model",
+            "Input (cached included) and output tokens per second by model, from span token counts.",
+            [prom(total(rate(sel(TOKENS, IO)), f"{MODEL}, {TOKEN_TYPE}"), f"{{{{{MODEL}}}}} {{{{{TOKEN_TYPE}}}}}")],
+            TOKENS_PER_S,
+        ),
+        timeseries(
+            "Spend per hour by model",
+            "US dollars per hour at the current rate, by model.",
+            [prom(f"{total(rate(sel(COST)), MODEL)} * 3600", f"{{{{{MODEL}}}}}")],
+            USD,
+            steps=BUDGET,
+        ),
+        bars(
+            "Top models by cost",
+            "The ten models with the highest spend in the time range.",
+            prom(f"topk(10, {total(increase(sel(COST)), MODEL)})", f"{{{{{MODEL}}}}}", instant=True),
+            USD,
+        ),
+        bars(
+            "Top models by tokens",
+            "The ten models with the most input + output tokens in the time range.",
+            prom(f"topk(10, {total(increase(sel(TOKENS, IO)), MODEL)})", f"{{{{{MODEL}}}}}", instant=True),
+            TOKENS_UNIT,
+        ),
+        bars(
+            "Spend today by model",
+            "US dollars per model since midnight.",
+            prom(f"sort_desc({total(increase(sel(COST)), MODEL)})", f"{{{{{MODEL}}}}}", instant=True),
+            USD,
+            time_from="now/d",
+        ),
+        bars(
+            "Unpriced calls by model",
+            "Models called without a known price (their spend is missing above). Fix: a `prices:` entry in "
+            "llmobs.yaml.",
+            prom(
+                total(increase(sel(UNPRICED)), f"{PROVIDER}, {MODEL}"),
+                f"{{{{{PROVIDER}}}}} / {{{{{MODEL}}}}}",
+                instant=True,
+            ),
+            CALLS_UNIT,
+            steps=ANY_IS_BAD,
+        ),
+        row("Finish reasons"),
+        pie(
+            "Finish reasons",
+            "Why responses ended, normalised across providers (end_turn -> stop, max_tokens / MAX_TOKENS -> "
+            "length, tool_use -> tool_call, SAFETY -> content_filter).",
+            [prom(total(increase(sel(FINISHES)), FINISH), f"{{{{{FINISH}}}}}", instant=True)],
+            CALLS_UNIT,
+            w=8,
+        ),
+        stat(
+            "Truncated responses",
+            "Share of responses cut off at the token limit (finish reason length / max_tokens) in the time range.",
+            prom(share(increase(sel(FINISHES, f'{FINISH}="length"')), increase(sel(FINISHES))), instant=True),
+            PCT,
+            thresholds((5, "orange"), (20, "red")),
+            decimals=1,
+            w=4,
+        ),
+        bars(
+            "Truncated share by model",
+            "Share of each model's responses cut off at the token limit in the time range.",
+            prom(
+                share(increase(sel(FINISHES, f'{FINISH}="length"')), increase(sel(FINISHES)), MODEL),
+                f"{{{{{MODEL}}}}}",
+                instant=True,
+            ),
+            PCT,
+            w=12,
+            steps=thresholds((5, "orange"), (20, "red")),
+        ),
+        row("Traces"),
+        trace_table(
+            "Slowest LLM calls",
+            "Recent LLM calls, slowest first; open a row for the trace waterfall.",
+            f"{{ {LLM_SPANS} }} | select(span.{n.REQUEST_MODEL}, span.{n.INPUT_TOKENS}, span.{n.OUTPUT_TOKENS}, "
+            f"span.{n.COST_ATTR})",
+        ),
+        trace_table(
+            "Failed LLM calls",
+            "Recent LLM calls that ended in an error, with error.type; open a row for the trace.",
+            f"{{ {LLM_SPANS} && span:status = error }} | select(span.{n.REQUEST_MODEL}, span.{n.ERROR_TYPE})",
+            sort="Start time",
+        ),
+    ]
+    return dashboard(
+        "llmobs-overview",
+        "LLM overview",
+        "Requests, errors, latency, tokens, cost and finish reasons of every LLM call the collector sees.",
+        standard_vars(),
+        panels,
+    )
+
+
+# --- Agents ----------------------------------------------------------------------------------------
+
+
+def agents() -> dict[str, Any]:
+    runs = agent_sel(CALLS, RUN)
+    tools = tool_sel(CALLS, TOOL_CALL)
+    llm_calls = sel(CALLS, LLM, by=("service", "environment"))
+    svc_env = f'{SERVICE}=~"$service", {ENVIRONMENT}=~"$environment"'
+    variables = [
+        datasource_var(),
+        *standard_vars()[1:3],
+        query_var("agent", "Agent", f"label_values({CALLS}{{{RUN}, {svc_env}}}, {AGENT})"),
+        query_var("tool", "Tool", f"label_values({CALLS}{{{TOOL_CALL}, {svc_env}}}, {TOOL})"),
+    ]
+    agent_spans = (
+        f'span.{n.OPERATION} = "{n.AGENT_OPERATION}" && {_traceql_filters(llm=False)} '
+        f'&& span.{n.AGENT_NAME} =~ "${{agent:pipe}}"'
+    )
+    panels = [
+        row("Agent runs"),
+        stat("Agent runs/s", "invoke_agent spans per second.", prom(total(rate(runs))), REQPS, NEUTRAL),
+        stat(
+            "Failed runs %",
+            "Share of agent runs that ended in an error.",
+            prom(share(rate(agent_sel(CALLS, RUN, FAILED)), rate(runs))),
+            PCT,
+            ERR_PCT,
+            decimals=1,
+        ),
+        stat(
+            "Run duration p95",
+            "95th percentile duration of an agent run.",
+            prom(quantile(0.95, agent_sel(BUCKETS, RUN))),
+            SECONDS,
+            LATENCY,
+            decimals=2,
+        ),
+        stat(
+            "LLM calls per run",
+            "LLM calls of the selected services per agent run (exact when every LLM call runs inside an agent).",
+            prom(f"{total(rate(llm_calls))} / {total(rate(runs))}"),
+            "short",
+            NEUTRAL,
+            decimals=1,
+        ),
+        stat(
+            "Tool calls per run",
+            "execute_tool spans per agent run.",
+            prom(f"{total(rate(tools))} / {total(rate(runs))}"),
+            "short",
+            NEUTRAL,
+            decimals=1,
+        ),
+        stat(
+            "Tool error %",
+            "Share of tool calls that failed.",
+            prom(share(rate(tool_sel(CALLS, TOOL_CALL, FAILED)), rate(tools))),
+            PCT,
+            ERR_PCT,
+            decimals=1,
+        ),
+        timeseries(
+            "Agent runs/s by agent",
+            "Runs per second by agent, and failed runs.",
+            [
+                prom(total(rate(runs), AGENT), f"{{{{{AGENT}}}}}"),
+                prom(total(rate(agent_sel(CALLS, RUN, FAILED)), AGENT), f"{{{{{AGENT}}}}} failed"),
+            ],
+            REQPS,
+        ),
+        timeseries(
+            "Run duration p50 / p95 by agent",
+            "Agent run duration percentiles. Exemplar dots link to the run's trace.",
+            [
+                prom(quantile(0.5, agent_sel(BUCKETS, RUN), AGENT), f"p50 {{{{{AGENT}}}}}"),
+                prom(quantile(0.95, agent_sel(BUCKETS, RUN), AGENT), f"p95 {{{{{AGENT}}}}}", exemplar=True),
+            ],
+            SECONDS,
+            steps=LATENCY,
+        ),
+        timeseries(
+            "Steps per run",
+            "Tool calls per run by agent, and LLM calls and all steps (LLM + tool calls) per run of the selected "
+            "services.",
+            [
+                prom(f"{total(rate(tools), AGENT)} / {total(rate(runs), AGENT)}", f"tool calls {{{{{AGENT}}}}}"),
+                prom(f"{total(rate(llm_calls))} / {total(rate(runs))}", "LLM calls (all agents)"),
+                prom(f"({total(rate(llm_calls))} + {total(rate(tools))}) / {total(rate(runs))}", "steps (all agents)"),
+            ],
+            "short",
+        ),
+        row("Tools"),
+        timeseries(
+            "Tool calls/s by tool",
+            "execute_tool spans per second by tool.",
+            [prom(total(rate(tools), TOOL), f"{{{{{TOOL}}}}}")],
+            REQPS,
+            w=8,
+        ),
+        bars(
+            "Tool error % by tool",
+            "Share of each tool's calls that failed in the time range.",
+            prom(
+                share(increase(tool_sel(CALLS, TOOL_CALL, FAILED)), increase(tools), TOOL),
+                f"{{{{{TOOL}}}}}",
+                instant=True,
+            ),
+            PCT,
+            w=8,
+            steps=ERR_PCT,
+        ),
+        timeseries(
+            "Tool duration p95 by tool",
+            "95th percentile tool call duration. Exemplar dots link to the trace.",
+            [prom(quantile(0.95, tool_sel(BUCKETS, TOOL_CALL), TOOL), f"{{{{{TOOL}}}}}", exemplar=True)],
+            SECONDS,
+            w=8,
+        ),
+        row("Runs in Tempo"),
+        trace_table(
+            "Slowest agent runs",
+            "Recent agent runs, slowest first; open a row for the run's trace waterfall.",
+            f"{{ {agent_spans} }} | select(span.{n.AGENT_NAME}, span.{n.REQUEST_MODEL})",
+        ),
+        trace_table(
+            "Failed agent runs",
+            "Recent agent runs that ended in an error.",
+            f"{{ {agent_spans} && span:status = error }} | select(span.{n.AGENT_NAME}, span.{n.ERROR_TYPE})",
+            sort="Start time",
+        ),
+        trace_table(
+            "Failed steps inside agent runs",
+            "LLM and tool calls that failed inside a run (the run itself may have recovered).",
+            f"{{ {agent_spans} }} >> {{ span:status = error }} | select(span.{n.OPERATION}, span.{n.TOOL_NAME}, "
+            f"span.{n.REQUEST_MODEL}, span.{n.ERROR_TYPE})",
+            sort="Start time",
+            w=24,
+        ),
+    ]
+    return dashboard(
+        "llmobs-agents",
+        "LLM agents",
+        "Agent runs, their steps and tool calls, and the slowest and failed runs in Tempo.",
+        variables,
+        panels,
+    )
+
+
+# --- Cost ------------------------------------------------------------------------------------------
+
+
+def cost() -> dict[str, Any]:
+    spend = sel(COST)
+    per_hour = sel(n.RULE_COST_PER_HOUR)
+
+    def by(label: str, title: str) -> dict[str, Any]:
+        return bars(
+            f"Spend by {title}",
+            f"US dollars by {title} in the time range.",
+            prom(f"sort_desc({total(increase(spend), label)})", f"{{{{{label}}}}}", instant=True),
+            USD,
+        )
+
+    def token_type(kind: str) -> str:
+        return f'{TOKEN_TYPE}="{kind}"'
+
+    def tokens(kind: str) -> str:
+        return total(increase(sel(TOKENS, token_type(kind))))
+
+    cached = total(increase(sel(TOKENS, f'{TOKEN_TYPE}=~"cache_read|cache_write"')))
+    panels = [
+        row("Spend"),
+        stat("Spend", "US dollars spent in the time range.", prom(total(increase(spend)), instant=True), USD, NEUTRAL),
+        stat(
+            "Spend today",
+            "US dollars since midnight.",
+            prom(total(increase(spend)), instant=True),
+            USD,
+            NEUTRAL,
+            time_from="now/d",
+        ),
+        stat(
+            "Spend per hour",
+            "US dollars per hour over the last hour (recording rule); red at the default alert budget.",
+            prom(total(per_hour)),
+            USD,
+            BUDGET,
+            decimals=2,
+        ),
+        stat(
+            "Projected monthly spend",
+            "The last hour's spend rate continued for a month (730 hours).",
+            prom(f"{total(per_hour)} * 730"),
+            USD,
+            thresholds((ALERTS.cost_per_hour_usd * 730 * 0.8, "orange"), (ALERTS.cost_per_hour_usd * 730, "red")),
+            decimals=0,
+        ),
+        stat(
+            "Cost per LLM call",
+            "Average US dollars per LLM call in the time range (unpriced calls count as calls).",
+            prom(f"{total(increase(spend))} / {total(increase(sel(CALLS, LLM)))}", instant=True),
+            USD,
+            NEUTRAL,
+            decimals=4,
+        ),
+        stat(
+            "Unpriced calls",
+            "Calls whose spend is missing: no known price. See 'Unpriced calls by model'.",
+            prom(f"{total(increase(sel(UNPRICED)))} or vector(0)", instant=True),
+            CALLS_UNIT,
+            ANY_IS_BAD,
+            decimals=0,
+        ),
+        by(SERVICE, "service"),
+        by(ENVIRONMENT, "environment"),
+        by(PROVIDER, "provider"),
+        by(MODEL, "model"),
+        timeseries(
+            "Spend per hour by service",
+            "US dollars per hour at the current rate, by service.",
+            [prom(f"{total(rate(spend), SERVICE)} * 3600", f"{{{{{SERVICE}}}}}")],
+            USD,
+            steps=BUDGET,
+        ),
+        timeseries(
+            "Spend per hour by provider",
+            "US dollars per hour at the current rate, by provider.",
+            [prom(f"{total(rate(spend), PROVIDER)} * 3600", f"{{{{{PROVIDER}}}}}")],
+            USD,
+            steps=BUDGET,
+        ),
+        row("Tokens"),
+        pie(
+            "Token mix: input vs cached vs output",
+            "Tokens in the time range: uncached input, prompt-cache reads and writes (part of input), output.",
+            [
+                prom(f"clamp_min({tokens('input')} - ({cached} or vector(0)), 0)", "input (uncached)", instant=True),
+                prom(tokens("cache_read"), "cache read", instant=True),
+                prom(tokens("cache_write"), "cache write", instant=True),
+                prom(tokens("output"), "output", instant=True),
+            ],
+            TOKENS_UNIT,
+            w=8,
+        ),
+        timeseries(
+            "Tokens/s by type",
+            "Tokens per second by type (input includes cache reads and writes; reasoning is part of output).",
+            [prom(total(rate(sel(TOKENS)), TOKEN_TYPE), f"{{{{{TOKEN_TYPE}}}}}")],
+            TOKENS_PER_S,
+            w=8,
+        ),
+        bars(
+            "Prompt-cache hit ratio by model",
+            "Share of each model's input tokens read from the prompt cache in the time range.",
+            prom(
+                f"100 * {total(increase(sel(TOKENS, token_type('cache_read'))), MODEL)} "
+                f"/ {total(increase(sel(TOKENS, token_type('input'))), MODEL)}",
+                f"{{{{{MODEL}}}}}",
+                instant=True,
+            ),
+            PCT,
+            w=8,
+        ),
+        bars(
+            "Unpriced calls by model",
+            "Models called without a known price. Fix: a `prices:` entry in llmobs.yaml.",
+            prom(
+                total(increase(sel(UNPRICED)), f"{PROVIDER}, {MODEL}"),
+                f"{{{{{PROVIDER}}}}} / {{{{{MODEL}}}}}",
+                instant=True,
+            ),
+            CALLS_UNIT,
+            w=8,
+            steps=ANY_IS_BAD,
+        ),
+        row("Expensive calls and traces"),
+        trace_table(
+            "Most expensive LLM calls",
+            "Recent priced LLM calls, most expensive first; open a row for the trace.",
+            f"{{ {LLM_SPANS} && span.{n.COST_ATTR} > 0 }} | select(span.{n.COST_ATTR}, span.{n.REQUEST_MODEL}, "
+            f"span.{n.INPUT_TOKENS}, span.{n.CACHE_READ_TOKENS}, span.{n.OUTPUT_TOKENS})",
+            sort=n.COST_ATTR,
+            w=16,
+        ),
+        trace_table(
+            "Traces costing more than $min_trace_cost",
+            "Traces whose LLM calls together cost more than the 'Trace cost above (USD)' variable.",
+            f"{{ {LLM_SPANS} && span.{n.COST_ATTR} > 0 }} | sum(span.{n.COST_ATTR}) > $min_trace_cost",
+            sort="Start time",
+            w=8,
+        ),
+    ]
+    variables = [*standard_vars(), textbox_var("min_trace_cost", "Trace cost above (USD)", "0.01")]
+    return dashboard(
+        "llmobs-cost",
+        "LLM cost",
+        "Spend by service, environment, provider and model; token mix; projected spend; the most expensive calls.",
+        variables,
+        panels,
+    )
+
+
+# --- Logs ------------------------------------------------------------------------------------------
+
+
+def logs_dashboard() -> dict[str, Any]:
+    stream = f'{{{SERVICE}=~"$service", {ENVIRONMENT}=~"$environment"}}'
+    genai = f'{OPERATION} != ""'
+    fields = ["gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"]
+    line = (
+        f"{{{{.{OPERATION}}}}} {{{{.{MODEL}}}}} in={{{{.{n.prom_label(fields[0])}}}}} "
+        f"out={{{{.{n.prom_label(fields[1])}}}}} finish={{{{.{n.prom_label(n.FINISH_REASONS)}}}}} "
+        f"{{{{.{ERROR}}}}}"
+    )
+    panels = [
+        timeseries(
+            "Log lines/s by service and severity",
+            "App logs and GenAI events per second.",
+            [
+                logql(
+                    f"sum by ({SERVICE}, severity_text) (rate({stream} [$__auto]))",
+                    "{{service_name}} {{severity_text}}",
+                    metric=True,
+                )
+            ],
+            "count:lines/s",
+            datasource=LOKI,
+        ),
+        timeseries(
+            "GenAI events/s by model",
+            "gen_ai.client.inference.operation.details events per second by model (apps that emit them).",
+            [logql(f"sum by ({MODEL}) (rate({stream} | {genai} [$__auto]))", f"{{{{{MODEL}}}}}", metric=True)],
+            "count:events/s",
+            datasource=LOKI,
+        ),
+        logs(
+            "GenAI events",
+            "Inference details events (model, tokens, finish reasons; messages when the app captures content, "
+            "masked by the collector). Expand a line and use 'View trace' to open its trace.",
+            f'{stream} | {genai} |~ "(?i)$search" | line_format "{line}"',
+        ),
+        logs(
+            "Errors and warnings",
+            "Log records with severity WARN or above, GenAI exception events included.",
+            f'{stream} | severity_number >= 13 |~ "(?i)$search"',
+        ),
+        logs(
+            "App logs",
+            "Everything else the apps log, newest first; 'View trace' on a line opens its trace.",
+            f'{stream} | {OPERATION} = "" |~ "(?i)$search"',
+        ),
+    ]
+    # Loki refuses selectors that match everything: "All" must be .+ for the service.
+    variables = [*standard_vars(service_all=".+")[:3], textbox_var("search", "Search (regex)", "")]
+    return dashboard(
+        "llmobs-logs",
+        "LLM logs",
+        "GenAI events and app logs from Loki, each line linked to its trace.",
+        variables,
+        panels,
+    )
+
+
+# --- Reading dashboards back (the tests) ------------------------------------------------------------
+
+
+def targets(dash: dict[str, Any]) -> Iterable[tuple[dict[str, Any], dict[str, Any]]]:
+    """(panel, target) for every query of a dashboard, row panels' children included."""
+    for p in dash["panels"]:
+        for child in [p, *p.get("panels", [])]:
+            for target in child.get("targets", []):
+                yield child, target
+
+
+def datasource_type(panel: dict[str, Any], target: dict[str, Any]) -> str:
+    return (target.get("datasource") or panel.get("datasource") or {}).get("type", "")
+
+
+def substitute(text: str, dash: dict[str, Any], builtins: dict[str, str]) -> str:
+    """``text`` with Grafana's built-in variables set to ``builtins`` and every dashboard variable at All
+    (its allValue, which Grafana inserts unformatted) or, for a textbox, its default."""
+    values = dict(builtins)
+    for var in dash["templating"]["list"]:
+        if var["type"] == "query":
+            values[var["name"]] = var["allValue"]
+        elif var["type"] == "textbox":
+            values[var["name"]] = var["query"]
+        elif var["type"] == "datasource":
+            values[var["name"]] = var["current"]["value"]
+
+    def value(match: re.Match[str]) -> str:
+        name = match["braced"] or match["plain"]
+        return values[name] if name in values else match[0]
+
+    return re.sub(r"\$\{(?P<braced>\w+)(?::\w+)?\}|\$(?P<plain>\w+)", value, text)
+
+
+# --- Files -----------------------------------------------------------------------------------------
+
+BUILDERS = {
+    catalog.HOME_DASHBOARD: overview,
+    "llm-agents.json": agents,
+    "llm-cost.json": cost,
+    "llm-logs.json": logs_dashboard,
+}
+
+
+def render() -> dict[str, str]:
+    """File name -> JSON text of every dashboard."""
+    return {name: json.dumps(build(), indent=2) + "\n" for name, build in BUILDERS.items()}
+
+
+def write(folder: Path = DASHBOARDS_DIR) -> list[str]:
+    """Write the dashboards into ``folder``; returns the names of files that changed."""
+    changed = []
+    for name, text in render().items():
+        target = folder / name
+        if not target.is_file() or target.read_text() != text:
+            target.write_text(text)
+            changed.append(name)
+    return changed
+
+
+if __name__ == "__main__":
+    for name in write(Path(sys.argv[1]) if len(sys.argv) > 1 else DASHBOARDS_DIR):
+        print(f"updated {name}")

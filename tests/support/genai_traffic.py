@@ -1,0 +1,307 @@
+"""Representative GenAI traffic, sent the way an instrumented app sends it.
+
+Real OpenTelemetry SDK providers (OTLP/HTTP to a collector) drive
+``opentelemetry-util-genai``'s ``TelemetryHandler``, so the spans, the
+conventions' histograms (``gen_ai.client.operation.duration``,
+``gen_ai.client.token.usage``, ``gen_ai.client.operation.time_to_first_chunk``,
+``gen_ai.invoke_agent.duration``, ``gen_ai.execute_tool.duration``) and the
+``gen_ai.client.inference.operation.details`` events are exactly what the
+library emits; only the model calls themselves are simulated. Plus ordinary app
+logs, correlated with the traces.
+
+One :func:`send_round` is, per app:
+
+* ``travel-agent`` (environment ``production``): an agent run ``trip-planner`` with
+  streamed chat calls to OpenAI and Anthropic (prompt-cache reads and writes, a
+  ``tool_calls`` stop), two tools of which ``book_flight`` fails, and a last call
+  cut off at ``max_tokens``; then a ``support-triage`` run that fails on a 429
+  from OpenAI.
+* ``support-chat`` (no environment: the collector fills in the configured one):
+  chats with Gemini (cut off at ``MAX_TOKENS``), Mistral, an embedding call, a
+  self-hosted model genai-prices does not know (unpriced), and a call that times out.
+
+The dashboards proof (``tests/test_dashboards_proof.py``) sends this through the
+real collector into a real Prometheus; ``llmobs demo`` is meant to send the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.util.genai.handler import TelemetryHandler
+from opentelemetry.util.genai.types import InputMessage, OutputMessage, TextPart
+
+# The apps. An app without deployment.environment.name gets the collector's configured one.
+AGENT_APP = {"service.name": "travel-agent", "service.version": "1.4.0", "deployment.environment.name": "production"}
+CHAT_APP = {"service.name": "support-chat", "service.version": "0.9.2"}
+
+UNPRICED_MODEL = "acme/llama-3.1-70b-support-ft"  # self-hosted behind an OpenAI-compatible API
+
+
+class ProviderError(Exception):
+    """An error response from a model provider; ``error_type`` is what instrumentations record."""
+
+    def __init__(self, message: str, error_type: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+def _error_type(exc: BaseException) -> str | None:
+    return getattr(exc, "error_type", None)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One simulated model call and what its response reported."""
+
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cache_read: int = 0
+    cache_write: int = 0
+    finish: tuple[str, ...] = ("stop",)
+    chunks: int = 0  # > 0: streamed, with time to first chunk
+    seconds: float = 0.05
+    operation: str = "chat"
+    error: BaseException | None = None
+    prompt: str = "Plan a weekend in Lisbon; my email is jane.doe@example.com"
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    seconds: float = 0.02
+    error: BaseException | None = None
+
+
+TRIP_PLANNER = (
+    Call("openai", "gpt-4o-mini", 1850, 120, cache_read=1024, finish=("tool_calls",), chunks=4, seconds=0.15),
+    Tool("search_flights", seconds=0.12),
+    Tool("book_flight", seconds=0.04, error=TimeoutError("booking API timed out")),
+    Call(
+        "anthropic",
+        "claude-sonnet-4-5",
+        4200,
+        380,
+        cache_read=2048,
+        cache_write=1536,
+        finish=("end_turn",),
+        chunks=6,
+        seconds=0.3,
+    ),
+    Call("openai", "gpt-4o-mini", 2400, 512, finish=("length",), chunks=8, seconds=0.2),
+)
+SUPPORT_TRIAGE = (
+    Call("openai", "gpt-4o", 900, 0, seconds=0.02, error=ProviderError("Rate limit reached for gpt-4o", "429")),
+)
+CHATS = (
+    Call("gcp.gemini", "gemini-2.5-flash", 1300, 2048, finish=("MAX_TOKENS",), chunks=5, seconds=0.25),
+    Call("mistral_ai", "mistral-large-latest", 700, 210, seconds=0.12),
+    Call("openai", "text-embedding-3-small", 350, 0, finish=(), seconds=0.03, operation="embeddings"),
+    Call("openai", UNPRICED_MODEL, 800, 160, seconds=0.1),
+    Call("anthropic", "claude-sonnet-4-5", 1200, 0, seconds=0.6, error=TimeoutError("read timed out")),
+)
+
+
+@dataclass
+class App:
+    """One instrumented app: SDK providers exporting OTLP/HTTP, and its TelemetryHandler."""
+
+    resource: dict[str, str]
+    tracer_provider: TracerProvider
+    meter_provider: MeterProvider
+    logger_provider: LoggerProvider
+    handler: TelemetryHandler
+    log: logging.Logger
+    _log_handler: logging.Handler = field(repr=False)
+
+    def flush(self) -> None:
+        self.tracer_provider.force_flush()
+        self.logger_provider.force_flush()
+        self.meter_provider.force_flush()
+
+    def shutdown(self) -> None:
+        self.flush()
+        self.log.removeHandler(self._log_handler)
+        self.tracer_provider.shutdown()
+        self.logger_provider.shutdown()
+        self.meter_provider.shutdown()
+
+
+def app(endpoint: str, resource: dict[str, str], export_interval_s: float = 1.0) -> App:
+    """SDK providers for one app, exporting to the collector's OTLP/HTTP ``endpoint``."""
+    res = Resource.create(resource)
+    tracer_provider = TracerProvider(resource=res)
+    tracer_provider.add_span_processor(
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces"), schedule_delay_millis=200)
+    )
+    reader = PeriodicExportingMetricReader(
+        OTLPMetricExporter(endpoint=f"{endpoint}/v1/metrics"), export_interval_millis=int(export_interval_s * 1000)
+    )
+    meter_provider = MeterProvider(resource=res, metric_readers=[reader])
+    logger_provider = LoggerProvider(resource=res)
+    logger_provider.add_log_record_processor(
+        BatchLogRecordProcessor(OTLPLogExporter(endpoint=f"{endpoint}/v1/logs"), schedule_delay_millis=200)
+    )
+    log = logging.getLogger(f"llmobs.traffic.{resource['service.name']}")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    with warnings.catch_warnings():  # deprecated in favour of opentelemetry-instrumentation-logging; same output
+        warnings.simplefilter("ignore", DeprecationWarning)
+        log_handler = LoggingHandler(level=logging.INFO, logger_provider=logger_provider)
+    log.addHandler(log_handler)
+    handler = TelemetryHandler(
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+        logger_provider=logger_provider,
+        instrumentation_scope_name="llmobs.traffic",
+        instrumentation_scope_version="1",
+    )
+    return App(resource, tracer_provider, meter_provider, logger_provider, handler, log, log_handler)
+
+
+@contextmanager
+def content_capture() -> Iterator[None]:
+    """Message content on spans and inference events, as an app opting in would configure it."""
+    wanted = {
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "SPAN_AND_EVENT",
+        "OTEL_INSTRUMENTATION_GENAI_EMIT_EVENT": "true",
+    }
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def apps(endpoint: str) -> Iterator[tuple[App, App]]:
+    """The two apps, with content capture on; flushed and shut down on exit."""
+    with content_capture():
+        agent, chat = app(endpoint, AGENT_APP), app(endpoint, CHAT_APP)
+        try:
+            yield agent, chat
+        finally:
+            agent.shutdown()
+            chat.shutdown()
+
+
+def _embedding(a: App, call: Call) -> None:
+    with a.handler.embedding(call.provider, request_model=call.model) as inv:
+        time.sleep(call.seconds)
+        inv.response_model_name = call.model
+        inv.input_tokens = call.input_tokens
+        inv.dimension_count = 1536
+
+
+def _call(a: App, call: Call) -> None:
+    if call.operation == "embeddings":
+        _embedding(a, call)
+        return
+    inv = a.handler.inference(call.provider, request_model=call.model, error_type_resolver=_error_type)
+    try:
+        inv.input_messages = [InputMessage(role="user", parts=[TextPart(content=call.prompt)])]
+        inv.max_tokens = 512
+        if call.chunks:
+            time.sleep(call.seconds / 3)
+            for _ in range(call.chunks):
+                inv.record_stream_chunk()
+                time.sleep(call.seconds / 3 / call.chunks)
+            time.sleep(call.seconds / 3)
+        else:
+            time.sleep(call.seconds)
+        if call.error is not None:
+            raise call.error
+        inv.response_model_name = call.model
+        inv.response_id = f"resp-{time.monotonic_ns()}"
+        inv.input_tokens = call.input_tokens
+        inv.output_tokens = call.output_tokens
+        inv.cache_read_input_tokens = call.cache_read or None
+        inv.cache_write_input_tokens = call.cache_write or None
+        if call.finish:
+            inv.finish_reasons = list(call.finish)
+            inv.output_messages = [
+                OutputMessage(role="assistant", parts=[TextPart(content="Here is a plan for your weekend.")])
+            ]
+    except Exception as exc:
+        a.log.error("%s call to %s failed: %s", call.provider, call.model, exc)
+        inv.fail(exc)
+    else:
+        inv.stop()
+
+
+def _tool(a: App, tool: Tool, agent_name: str) -> None:
+    inv = a.handler.tool(tool.name, tool_type="function", agent_name=agent_name)
+    try:
+        time.sleep(tool.seconds)
+        if tool.error is not None:
+            raise tool.error
+        a.log.info("tool %s returned 3 results", tool.name)
+    except Exception as exc:
+        a.log.warning("tool %s failed: %s; the agent continues without it", tool.name, exc)
+        inv.fail(exc)
+    else:
+        inv.stop()
+
+
+def _agent_run(a: App, name: str, model: str, steps: tuple[Call | Tool, ...], fail_on_error: bool) -> None:
+    run = a.handler.invoke_local_agent(agent_name=name, request_model=model)
+    a.log.info("agent %s started", name)
+    try:
+        for step in steps:
+            if isinstance(step, Tool):
+                _tool(a, step, name)
+                continue
+            _call(a, step)
+            if step.error is not None and fail_on_error:
+                raise RuntimeError(f"{name} gave up: {step.error}")
+        run.finish_reasons = ["stop"]
+    except Exception as exc:
+        a.log.error("agent %s failed: %s", name, exc)
+        run.fail(exc)
+    else:
+        a.log.info("agent %s finished", name)
+        run.stop()
+
+
+def send_round(agent: App, chat: App) -> None:
+    """One round of every scenario (about 3 s of simulated model time), then flush."""
+    _agent_run(agent, "trip-planner", "gpt-4o-mini", TRIP_PLANNER, fail_on_error=False)
+    _agent_run(agent, "support-triage", "gpt-4o", SUPPORT_TRIAGE, fail_on_error=True)
+    for call in CHATS:
+        _call(chat, call)
+    chat.log.info("answered 5 support questions")
+    agent.flush()
+    chat.flush()
+
+
+# What a round contains, for the tests to check against.
+ALL_CALLS = tuple(s for s in TRIP_PLANNER + SUPPORT_TRIAGE + CHATS if isinstance(s, Call))
+MODELS = sorted({c.model for c in ALL_CALLS})
+PROVIDERS = sorted({c.provider for c in ALL_CALLS})
+TOOLS = sorted({s.name for s in TRIP_PLANNER if isinstance(s, Tool)})
+AGENTS = ["support-triage", "trip-planner"]
+SPANS_PER_ROUND = len(TRIP_PLANNER) + 1 + len(SUPPORT_TRIAGE) + 1 + len(CHATS)
+SERVICES = sorted([AGENT_APP["service.name"], CHAT_APP["service.name"]])
