@@ -182,6 +182,16 @@ def datadog_push_dashboard(config: ConfigOpt = None, set_: SetOpt = None) -> Non
     typer.echo(f"Created the llmobs dashboard in Datadog ({site}): {url}")
 
 
+from llmobs.cli import stack_cmds  # noqa: E402 - it reuses the options and helpers defined above
+
+app.command()(stack_cmds.up)
+app.command()(stack_cmds.down)
+app.command()(stack_cmds.status)
+app.command()(stack_cmds.logs)
+app.command("open")(stack_cmds.open_)
+app.command()(stack_cmds.doctor)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="llmobs")

@@ -21,6 +21,7 @@ from llmobs.settings import Settings
 COMPOSE_FILE = "docker-compose.yml"
 COLLECTOR_CONFIG = "collector/config.yaml"
 DASHBOARDS_DIR = "grafana/dashboards"
+RULES_FILE = "prometheus/rules/llmobs.yml"
 DATADOG_DASHBOARD = "datadog/dashboard.json"
 _TEMPLATE_PACKAGES = ("collector", "prometheus", "tempo", "loki", "grafana")
 
@@ -52,6 +53,7 @@ def plan(settings: Settings) -> list[Output]:
                 catalog.PROMETHEUS,
                 "/etc/prometheus/prometheus.yml",
             ),
+            Output(RULES_FILE, "prometheus/rules.yml.j2", catalog.PROMETHEUS, "/etc/prometheus/rules/llmobs.yml"),
             Output("tempo/tempo.yaml", "tempo/tempo.yaml.j2", catalog.TEMPO, "/etc/tempo/tempo.yaml"),
             Output("loki/loki.yaml", "loki/loki.yaml.j2", catalog.LOKI, "/etc/loki/loki.yaml"),
             Output(

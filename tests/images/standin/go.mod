@@ -1,0 +1,3 @@
+module llmobs.test/standin
+
+go 1.22
