@@ -11,6 +11,9 @@ from __future__ import annotations
 # Span attributes the collector adds.
 COST_ATTR = "llmobs.cost.usd"
 UNPRICED_ATTR = "llmobs.cost.unpriced"
+# The numeric cost attribute Datadog LLM Observability maps (its OTel attribute mapping reference);
+# Datadog drops non-gen_ai attributes, so for --backend datadog the cost is copied under this name.
+DATADOG_COST_ATTR = "gen_ai.cost.estimated_total"
 
 # Metrics the collector derives from spans (OTel names) ...
 COST_METRIC = "llmobs.cost.usd"

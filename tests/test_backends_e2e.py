@@ -79,6 +79,7 @@ def test_datadog_backend_reaches_the_intake_with_the_key_from_the_environment(ot
             and got["chat gpt-4o"]["types"]["gen_ai.usage.input_tokens"] == "intValue"
         )
         assert chat["llmobs.cost.usd"] > 0
+        assert chat["gen_ai.cost.estimated_total"] == chat["llmobs.cost.usd"]  # the cost attribute Datadog maps
         assert got["chat claude"]["attributes"]["gen_ai.provider.name"] == "anthropic"  # not dropped for lack of it
         raw = "".join(p.read_text() for p in intake.out.glob("*.jsonl"))
         assert EMAIL not in raw and "[EMAIL]" in raw

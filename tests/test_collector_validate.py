@@ -23,6 +23,26 @@ CASES = {
         "otlp.protocol=http",
         "otlp.signals=[traces]",
     ],
+    # The vendor recipes in the README, as written there.
+    "recipe-grafana-cloud": [
+        "backend=otlp",
+        "otlp.endpoint=https://otlp-gateway-prod-eu-west-2.grafana.net/otlp",
+        "otlp.protocol=http",
+        "otlp.headers={authorization: 'Basic ${env:GRAFANA_CLOUD_OTLP_AUTH}'}",
+    ],
+    "recipe-honeycomb": [
+        "backend=otlp",
+        "otlp.endpoint=api.honeycomb.io:443",
+        "otlp.protocol=grpc",
+        "otlp.headers={x-honeycomb-team: '${env:HONEYCOMB_API_KEY}'}",
+    ],
+    "recipe-langfuse": [
+        "backend=otlp",
+        "otlp.endpoint=https://cloud.langfuse.com/api/public/otel",
+        "otlp.protocol=http",
+        "otlp.signals=[traces]",
+        "otlp.headers={authorization: 'Basic ${env:LANGFUSE_AUTH}'}",
+    ],
     "otlp-logs-only": ["backend=otlp", "otlp.endpoint=https://vendor.example:443", "otlp.signals=[logs]"],
 }
 
@@ -35,7 +55,7 @@ def test_validate(otelcol: Path, tmp_path: Path, case: str) -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "DD_API_KEY": "x", "VENDOR_KEY": "x"},
+        env={"PATH": "/usr/bin:/bin", "DD_API_KEY": "x", "VENDOR_KEY": "x", "HONEYCOMB_API_KEY": "x"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "deprecated" not in result.stderr.lower(), result.stderr[-3000:]
