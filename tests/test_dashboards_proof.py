@@ -39,7 +39,7 @@ from llmobs import names as n
 from llmobs.grafana import build
 from llmobs.render import DASHBOARDS_DIR, RULES_FILE
 from tests.support.bundle import render_to
-from tests.support.collector import attrs, llmobs_collector, read_jsonl, sink, wait_for
+from tests.support.collector import attrs, llmobs_collector, read_jsonl, sink, spans, wait_for
 from tests.support.procs import free_port, require
 
 try:  # opentelemetry-util-genai is a dev dependency; without it the proof skips (fails under CI=true)
@@ -84,28 +84,6 @@ def _prometheus_config(bundle: dict[str, bytes], exporter: str, rules: Path) -> 
         "rule_files": [str(rules)],
         "scrape_configs": [job],
     }
-
-
-def _flat_spans(received: Path) -> list[dict[str, Any]]:
-    out = []
-    for batch in read_jsonl(received / "traces.jsonl"):
-        for rs in batch.get("resourceSpans", []):
-            resource = attrs(rs.get("resource", {}).get("attributes"))
-            for ss in rs.get("scopeSpans", []):
-                for span in ss.get("spans", []):
-                    out.append(
-                        {
-                            "trace_id": span["traceId"],
-                            "span_id": span["spanId"],
-                            "parent": span.get("parentSpanId", ""),
-                            "name": span["name"],
-                            "resource": resource,
-                            "attributes": attrs(span.get("attributes")),
-                            "status": span.get("status", {}).get("code", 0),
-                            "duration": (int(span["endTimeUnixNano"]) - int(span["startTimeUnixNano"])) / 1e9,
-                        }
-                    )
-    return out
 
 
 def _loki_entries(received: Path) -> list[dict[str, Any]]:
@@ -192,9 +170,7 @@ def proof(otelcol: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         # ... and the second, with both rounds: every rate now has two different points.
         wait_for(lambda: proof.query(f"sum({n.PROM_CALLS}) > 0"), timeout=25, interval=0.5)
         wait_for(lambda: proof.query(f"{n.RULE_COST_PER_HOUR} > 0"), timeout=10, interval=0.5)
-        proof.spans = wait_for(
-            lambda: len(s := _flat_spans(proof.received)) >= 2 * traffic.SPANS_PER_ROUND and s, timeout=20
-        )
+        proof.spans = wait_for(lambda: len(s := spans(proof.received)) >= 2 * traffic.SPANS_PER_ROUND and s, timeout=20)
         proof.logs = wait_for(lambda: _loki_entries(proof.received), timeout=10)
         yield proof
 
@@ -303,7 +279,7 @@ _REF = re.compile(r"(?<![\w:])(span|resource)\.([a-z_][\w]*(?:\.[a-z_][\w]*)*)")
 def _span_value(span: dict[str, Any], ref: str) -> Any:
     scope, _, key = ref.partition(".")
     if ref == "span:status":
-        return {0: "unset", 1: "ok", 2: "error"}[span["status"]]
+        return {0: "unset", 1: "ok", 2: "error"}[span["status"].get("code", 0)]
     if ref == "span:duration":
         return span["duration"]
     if ref == "span:name":

@@ -211,6 +211,9 @@ def spans(out_dir: Path) -> list[dict[str, Any]]:
                         {
                             "name": span.get("name"),
                             "trace_id": span.get("traceId"),
+                            "span_id": span.get("spanId"),
+                            "parent": span.get("parentSpanId", ""),
+                            "duration": (int(span["endTimeUnixNano"]) - int(span["startTimeUnixNano"])) / 1e9,
                             "resource": resource,
                             "attributes": attrs(span.get("attributes")),
                             "types": typed_attrs(span.get("attributes")),
