@@ -39,7 +39,7 @@ from llmobs import names as n
 from llmobs.grafana import build
 from llmobs.render import DASHBOARDS_DIR, RULES_FILE
 from tests.support.bundle import render_to
-from tests.support.collector import attrs, llmobs_collector, read_jsonl, sink, spans, wait_for
+from tests.support.collector import llmobs_collector, logs, sink, spans, wait_for
 from tests.support.procs import free_port, require
 
 try:  # opentelemetry-util-genai is a dev dependency; without it the proof skips (fails under CI=true)
@@ -89,22 +89,15 @@ def _prometheus_config(bundle: dict[str, bytes], exporter: str, rules: Path) -> 
 def _loki_entries(received: Path) -> list[dict[str, Any]]:
     """Log records as Loki stores OTLP logs: index labels, and everything else as structured metadata."""
     out = []
-    for batch in read_jsonl(received / "logs.jsonl"):
-        for rl in batch.get("resourceLogs", []):
-            resource = attrs(rl.get("resource", {}).get("attributes"))
-            for sl in rl.get("scopeLogs", []):
-                for rec in sl.get("logRecords", []):
-                    fields = {n.prom_label(k): _loki_value(v) for k, v in resource.items()}
-                    fields |= {n.prom_label(k): _loki_value(v) for k, v in attrs(rec.get("attributes")).items()}
-                    for key, otlp_key in (("severity_text", "severityText"), ("trace_id", "traceId")):
-                        if rec.get(otlp_key):
-                            fields[key] = str(rec[otlp_key])
-                    if rec.get("severityNumber"):
-                        fields["severity_number"] = str(rec["severityNumber"])
-                    body = rec.get("body", {})
-                    line = str(next(iter(body.values()))) if body else ""
-                    index = {k: v for k, v in fields.items() if k in LOKI_INDEX_LABELS}
-                    out.append({"index": index, "fields": fields, "line": line})
+    for rec in logs(received):
+        fields = {n.prom_label(k): _loki_value(v) for k, v in rec["resource"].items()}
+        fields |= {n.prom_label(k): _loki_value(v) for k, v in rec["attributes"].items()}
+        for key in ("severity_text", "trace_id", "severity_number"):
+            if rec[key]:
+                fields[key] = str(rec[key])
+        line = _loki_value(rec["body"]) if rec["body"] is not None else ""
+        index = {k: v for k, v in fields.items() if k in LOKI_INDEX_LABELS}
+        out.append({"index": index, "fields": fields, "line": line})
     return out
 
 

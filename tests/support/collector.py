@@ -241,6 +241,8 @@ def logs(out_dir: Path) -> list[dict[str, Any]]:
                             "attributes": attrs(rec.get("attributes")),
                             "event_name": rec.get("eventName"),
                             "trace_id": rec.get("traceId"),
+                            "severity_text": rec.get("severityText"),
+                            "severity_number": rec.get("severityNumber"),
                         }
                     )
     return result
