@@ -10,6 +10,7 @@ string in a config file.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -159,7 +160,6 @@ def _environment() -> Any:
     )
     env.filters["go_duration"] = go_duration
     env.filters["yaml_str"] = yaml_str
-    env.filters["tojson_sorted"] = lambda v: __import__("json").dumps(v, sort_keys=True)
     return env
 
 
@@ -168,8 +168,6 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y":
 
 def seconds(duration: str) -> float:
     """Seconds in a Prometheus-style duration such as ``14d`` or ``1h30m``."""
-    import re
-
     return sum(int(n) * _UNITS[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration))
 
 
