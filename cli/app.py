@@ -191,6 +191,11 @@ app.command()(stack_cmds.logs)
 app.command("open")(stack_cmds.open_)
 app.command()(stack_cmds.doctor)
 
+from llmobs.cli import app_cmds  # noqa: E402 - same pattern as stack_cmds
+
+app.command()(app_cmds.env)
+app.command()(app_cmds.demo)
+
 
 def main() -> None:
     """Console-script entry point."""

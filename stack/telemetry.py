@@ -72,8 +72,8 @@ class _Scope:
     decorated function can run concurrently in threads and tasks.
     """
 
-    def __init__(self, telemetry: Telemetry, name: str, options: dict[str, Any]) -> None:
-        self._telemetry = telemetry
+    def __init__(self, telemetry: Telemetry | None, name: str, options: dict[str, Any]) -> None:
+        self._bound = telemetry  # None: the default at the time of each call (a decorator may predate init())
         self._name = name
         self._options = options
         self.invocation: Any = None
@@ -106,7 +106,7 @@ class _Scope:
         self.__exit__(exc_type, exc, tb)
 
     def _fresh(self) -> _Scope:
-        return type(self)(self._telemetry, self._name, self._options)
+        return type(self)(self._bound, self._name, self._options)
 
     def _record_call(
         self, invocation: Any, args: tuple[Any, ...], kwargs: dict[str, Any], fn: Callable[..., Any]
@@ -146,7 +146,7 @@ class AgentScope(_Scope):
     """An in-process agent run: an INTERNAL ``invoke_agent {name}`` span and ``gen_ai.invoke_agent.duration``."""
 
     def _start(self) -> Any:
-        invocation = self._telemetry.handler.invoke_local_agent(
+        invocation = _resolve(self._bound).handler.invoke_local_agent(
             agent_name=self._name,
             request_model=self._options.get("model"),
             conversation_id=self._options.get("conversation_id"),
@@ -161,7 +161,7 @@ class ToolScope(_Scope):
     """A tool call: an INTERNAL ``execute_tool {name}`` span and ``gen_ai.execute_tool.duration``."""
 
     def _start(self) -> Any:
-        invocation = self._telemetry.handler.tool(
+        invocation = _resolve(self._bound).handler.tool(
             self._name, tool_type=self._options.get("type", "function"), agent_name=_current_agent.get()
         )
         if self._options.get("description"):
@@ -211,7 +211,7 @@ class LLMCall:
 
     def __init__(
         self,
-        telemetry: Telemetry,
+        telemetry: Telemetry | None,
         provider: str,
         model: str,
         *,
@@ -220,7 +220,7 @@ class LLMCall:
         server_port: int | None = None,
         input_includes_cache: bool | None = None,
     ) -> None:
-        self._telemetry = telemetry
+        self._bound = telemetry
         self._provider = provider
         self._model = model
         self._operation = operation
@@ -232,7 +232,7 @@ class LLMCall:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> LLMCall:
-        self.invocation = self._telemetry.handler.inference(
+        self.invocation = _resolve(self._bound).handler.inference(
             self._provider,
             request_model=self._model,
             operation_name=self._operation,
@@ -400,6 +400,10 @@ def default() -> Telemetry:
     return _default
 
 
+def _resolve(telemetry: Telemetry | None) -> Telemetry:
+    return telemetry if telemetry is not None else _default
+
+
 def set_default(telemetry: Telemetry | None = None) -> None:
     """Rebind the module-level helpers (``init`` does, after setting the content-capture mode; tests do too)."""
     global _default
@@ -415,7 +419,7 @@ def agent(
     LLM calls and tools inside it become its children; an exception marks the
     run failed (``error.type``) and propagates unchanged.
     """
-    return _default.agent(name, model=model, description=description, conversation_id=conversation_id)
+    return AgentScope(None, name, {"model": model, "description": description, "conversation_id": conversation_id})
 
 
 def tool(name: str, *, type: str = "function", description: str | None = None, call_id: str | None = None) -> ToolScope:
@@ -424,7 +428,7 @@ def tool(name: str, *, type: str = "function", description: str | None = None, c
     Inside an agent the span carries the agent's name. With content capture on,
     a decorated tool's arguments and result are recorded.
     """
-    return _default.tool(name, type=type, description=description, call_id=call_id)
+    return ToolScope(None, name, {"type": type, "description": description, "call_id": call_id})
 
 
 def llm(
@@ -441,7 +445,8 @@ def llm(
     ``provider`` is a ``gen_ai.provider.name`` value (``openai``, ``anthropic``,
     ``gcp.gemini``, ``aws.bedrock``, ...).
     """
-    return _default.llm(
+    return LLMCall(
+        None,
         provider,
         model,
         operation=operation,
