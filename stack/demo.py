@@ -231,9 +231,12 @@ PII_TEMPLATES = (
 )
 
 
-def pii_sentence(rng: random.Random) -> str:
+def pii_sentence(rng: random.Random) -> tuple[str, tuple[str, ...]]:
+    """A sentence carrying PII, and the PII values that are in it."""
     template = rng.choice(PII_TEMPLATES)
-    return template.format(email=email(rng), phone=phone(rng), card=card(rng), key=api_key(rng))
+    values = {"email": email(rng), "phone": phone(rng), "card": card(rng), "key": api_key(rng)}
+    used = tuple(v for k, v in values.items() if "{" + k + "}" in template)
+    return template.format(**values), used
 
 
 # -- one trace, planned up front --
@@ -270,6 +273,7 @@ class Call:
     max_tokens: int = 1024
     temperature: float = 0.7
     prompt: str = ""
+    tools: tuple[str, ...] = ()  # offered to the model (agent steps)
     answer: str = ""
     response_id: str = ""
     error: BaseException | None = None
@@ -280,6 +284,8 @@ class ToolCall:
     name: str
     seconds: float
     error: BaseException | None = None
+    query: str = ""
+    results: int = 0
 
 
 @dataclass
@@ -291,6 +297,7 @@ class Trace:
     agent: str | None
     steps: list[Call | ToolCall] = field(default_factory=list)
     user: str = ""
+    pii: tuple[str, ...] = ()  # the PII values in ``user`` (--pii), for checking that the collector masked them
 
     @property
     def seconds(self) -> float:
@@ -368,7 +375,7 @@ def plan(index: int, seed: str, pii: bool) -> Trace:
     """The ``index``-th trace of a run seeded with ``seed``: agent run (60%), chat (25%) or retrieval (15%)."""
     rng = random.Random(f"{seed}:{index}")
     kind = rng.random()
-    user_text = pii_sentence(rng) if pii else ""
+    user_text, secrets = pii_sentence(rng) if pii else ("", ())
     if kind < 0.6:
         agent = rng.choice(AGENTS)
         model = rng.choice(agent.models)
@@ -380,25 +387,30 @@ def plan(index: int, seed: str, pii: bool) -> Trace:
             order=f"A-{rng.randint(100000, 999999)}",
         )
         prompt = f"{task} {user_text}".strip()
-        trace = Trace(index, agent.service, agent.name, user=user_text)
+        trace = Trace(index, agent.service, agent.name, user=user_text, pii=secrets)
         context = 1400
         for step in range(rng.choice((1, 1, 2, 2, 3))):
-            trace.steps.append(_call(rng, model, context, tool_call=True, first_of_run=step == 0, prompt=prompt))
+            call = _call(rng, model, context, tool_call=True, first_of_run=step == 0, prompt=prompt)
+            call.tools = agent.tools
+            trace.steps.append(call)
             for name in rng.sample(agent.tools, rng.choice((1, 1, 2))):
                 failed = rng.random() < 0.08
                 err = TimeoutError(f"{name}: upstream API timed out after 5s") if failed else None
-                trace.steps.append(ToolCall(name, _lognormal(rng, 0.35, 0.6, 0.02, 3.0), err))
+                seconds = _lognormal(rng, 0.35, 0.6, 0.02, 3.0)
+                trace.steps.append(ToolCall(name, seconds, err, query=task[:60], results=rng.randint(0, 12)))
             context += rng.randint(300, 1500)
-        trace.steps.append(_call(rng, model, context, tool_call=False, first_of_run=False, prompt=prompt))
+        final = _call(rng, model, context, tool_call=False, first_of_run=False, prompt=prompt)
+        final.tools = agent.tools
+        trace.steps.append(final)
         return trace
     if kind < 0.85:
         model = rng.choice((GPT_4O_MINI, GEMINI_FLASH, MISTRAL_LARGE, CLAUDE_HAIKU, UNPRICED))
         prompt = f"{rng.choice(QUESTIONS)} {user_text}".strip()
-        trace = Trace(index, SUPPORT, None, user=user_text)
+        trace = Trace(index, SUPPORT, None, user=user_text, pii=secrets)
         trace.steps.append(_call(rng, model, 900, tool_call=False, first_of_run=True, prompt=prompt, stream=True))
         return trace
     question = rng.choice(QUESTIONS)
-    trace = Trace(index, DOCS, None, user=user_text)
+    trace = Trace(index, DOCS, None, user=user_text, pii=secrets)
     trace.steps.append(
         Call(
             model=EMBEDDING,
@@ -413,6 +425,9 @@ def plan(index: int, seed: str, pii: bool) -> Trace:
     prompt = f"Answer from these passages: ... {question} {user_text}".strip()
     trace.steps.append(_call(rng, model, 3200, tool_call=False, first_of_run=True, prompt=prompt))
     return trace
+
+
+TOOL_PARAMETERS = {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}
 
 
 # -- playing a trace through the helpers --
@@ -451,8 +466,16 @@ def _play_call(app: App, call: Call, sleep: Sleep) -> None:
             inv.max_tokens = call.max_tokens
             inv.temperature = call.temperature
         llm.prompt(call.prompt)
+        if call.tools:
+            llm.tools(
+                [
+                    {"name": name, "description": name.replace("_", " "), "parameters": TOOL_PARAMETERS}
+                    for name in call.tools
+                ]
+            )
         if call.ttft:
             sleep(call.ttft)
+            llm.response_model = model.name + model.response_suffix  # every chunk carries it, the first one too
             llm.chunk()
             rest = max(call.seconds - call.ttft, 0.0)
             for _ in range(call.chunks):
@@ -491,10 +514,14 @@ def play(app: App, trace: Trace, sleep: Sleep = time.sleep) -> bool:
             for step in trace.steps:
                 if isinstance(step, ToolCall):
                     try:
-                        with app.telemetry.tool(step.name):
+                        with app.telemetry.tool(step.name, description=step.name.replace("_", " ")) as tool:
+                            if tool.should_capture_content:
+                                tool.arguments = {"query": step.query}
                             sleep(step.seconds)
                             if step.error is not None:
                                 raise step.error
+                            if tool.should_capture_content:
+                                tool.tool_result = {"results": step.results}
                     except TimeoutError as exc:
                         app.log.warning("tool %s failed: %s; continuing without it", step.name, exc)
                     continue

@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from opentelemetry.util.genai.handler import TelemetryHandler
-from opentelemetry.util.genai.types import Error, InputMessage, OutputMessage, TextPart
+from opentelemetry.util.genai.types import Error, FunctionToolDefinition, InputMessage, OutputMessage, TextPart
 
 from llmobs import __version__
 from llmobs.errortype import error_type
@@ -327,6 +327,15 @@ class LLMCall:
         """The input messages; kept only when content capture is on."""
         if self.should_capture_content:
             self.invocation.input_messages = _messages(messages, output=False)
+
+    def tools(self, definitions: Sequence[Mapping[str, Any]]) -> None:
+        """The tools offered to the model, OpenAI-style (``{"type": "function", "function": {...}}``) or flat."""
+        if self.should_capture_content:
+            functions = [d.get("function", d) for d in definitions]
+            self.invocation.tool_definitions = [
+                FunctionToolDefinition(name=f["name"], description=f.get("description"), parameters=f.get("parameters"))
+                for f in functions
+            ]
 
     def completion(self, messages: str | Sequence[Mapping[str, Any]]) -> None:
         """The output messages; kept only when content capture is on."""
