@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from llmobs import catalog, envfile, health, ports
+from llmobs import appenv, catalog, envfile, health, ports
 from llmobs.bundle import Diff
 from llmobs.compose import Compose, find_tool
 from llmobs.config import Loaded
@@ -236,12 +236,9 @@ def _summary(stack: Stack, console: Any) -> None:
             password = envfile.grafana_password(stack.bundle_dir)
             env_path = stack.bundle_dir / envfile.ENV_FILE
             console.print(f"  Grafana login: {envfile.GRAFANA_ADMIN} / {password}  (kept in {env_path})", **plain)
-    console.print("Point your app at it:", **plain)
-    console.print(f"  export OTEL_EXPORTER_OTLP_ENDPOINT={health.url(s, 'otlp_http')}", **plain)
-    console.print("  export OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf", **plain)
-    console.print(
-        f"  (gRPC: OTEL_EXPORTER_OTLP_ENDPOINT={health.url(s, 'otlp_grpc')} OTEL_EXPORTER_OTLP_PROTOCOL=grpc)", **plain
-    )
+    console.print('Point your app at it (or run: eval "$(llmobs env)"); `llmobs demo` sends sample traffic:', **plain)
+    for line in appenv.exports(s):
+        console.print(f"  {line}", **plain)
 
 
 def down(loaded: Loaded, console: Any, *, volumes: bool, confirm: Callable[[str], bool]) -> None:
