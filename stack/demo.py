@@ -37,7 +37,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from llmobs.telemetry import Telemetry
@@ -84,20 +84,7 @@ CLAUDE_SONNET = Model(
     rate_limit_error="anthropic.RateLimitError",
     timeout_error="anthropic.APITimeoutError",
 )
-CLAUDE_HAIKU = Model(
-    "anthropic",
-    "claude-haiku-4-5",
-    "api.anthropic.com",
-    0.4,
-    0.008,
-    "-20251001",
-    stop="end_turn",
-    truncated="max_tokens",
-    tool_stop="tool_use",
-    caches="read_write",
-    rate_limit_error="anthropic.RateLimitError",
-    timeout_error="anthropic.APITimeoutError",
-)
+CLAUDE_HAIKU = replace(CLAUDE_SONNET, name="claude-haiku-4-5", ttft_s=0.4, token_s=0.008, response_suffix="-20251001")
 GEMINI_FLASH = Model(
     "gcp.gemini",
     "gemini-2.5-flash",

@@ -46,8 +46,29 @@ CACHE_REPORTED_SEPARATELY = frozenset({"anthropic"})
 _current_agent: contextvars.ContextVar[str | None] = contextvars.ContextVar("llmobs_agent", default=None)
 
 
-def _fail(invocation: Any, exc: BaseException) -> None:
-    invocation.fail(Error(message=str(exc), type=error_type(exc), exception=exc))
+class _Invocation:
+    """Ends ``self.invocation`` on leaving a ``with`` or ``async with`` block: failed (and re-raised) or stopped."""
+
+    invocation: Any
+
+    def __enter__(self) -> Any:
+        raise NotImplementedError
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is not None:
+            self.invocation.fail(Error(message=str(exc), type=error_type(exc), exception=exc))
+        else:
+            self.invocation.stop()
+
+    async def __aenter__(self) -> Any:
+        return self.__enter__()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
 
 
 def _messages(value: str | Sequence[Mapping[str, Any] | InputMessage | OutputMessage], output: bool) -> list[Any]:
@@ -65,7 +86,7 @@ def _messages(value: str | Sequence[Mapping[str, Any] | InputMessage | OutputMes
     return result
 
 
-class _Scope:
+class _Scope(_Invocation):
     """One agent run or tool call: a context manager (sync and async) and a decorator.
 
     Used as a decorator, each call of the function opens a fresh scope, so one
@@ -92,18 +113,7 @@ class _Scope:
         if self._token is not None:
             _current_agent.reset(self._token)
             self._token = None
-        if exc is not None:
-            _fail(self.invocation, exc)
-        else:
-            self.invocation.stop()
-
-    async def __aenter__(self) -> Any:
-        return self.__enter__()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
+        super().__exit__(exc_type, exc, tb)
 
     def _fresh(self) -> _Scope:
         return type(self)(self._bound, self._name, self._options)
@@ -198,7 +208,7 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-class LLMCall:
+class LLMCall(_Invocation):
     """One model call made by a custom client: a ``{operation} {model}`` span and the client histograms.
 
     Use as ``with llmobs.llm("anthropic", "claude-sonnet-4-5") as call:`` (or
@@ -241,22 +251,6 @@ class LLMCall:
             error_type_resolver=error_type,
         )
         return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc is not None:
-            _fail(self.invocation, exc)
-        else:
-            self.invocation.stop()
-
-    async def __aenter__(self) -> LLMCall:
-        return self.__enter__()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
 
     # -- what the response said --------------------------------------------------------------
     def usage(

@@ -27,7 +27,6 @@ real collector into a real Prometheus; ``llmobs demo`` is meant to send the same
 from __future__ import annotations
 
 import logging
-import os
 import time
 import warnings
 from collections.abc import Iterator
@@ -46,6 +45,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.util.genai.handler import TelemetryHandler
 from opentelemetry.util.genai.types import InputMessage, OutputMessage, TextPart
+
+from llmobs.demo import content_capture
 
 # The apps. An app without deployment.environment.name gets the collector's configured one.
 AGENT_APP = {"service.name": "travel-agent", "service.version": "1.4.0", "deployment.environment.name": "production"}
@@ -175,25 +176,6 @@ def app(endpoint: str, resource: dict[str, str], export_interval_s: float = 1.0)
         instrumentation_scope_version="1",
     )
     return App(resource, tracer_provider, meter_provider, logger_provider, handler, log, log_handler)
-
-
-@contextmanager
-def content_capture() -> Iterator[None]:
-    """Message content on spans and inference events, as an app opting in would configure it."""
-    wanted = {
-        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "SPAN_AND_EVENT",
-        "OTEL_INSTRUMENTATION_GENAI_EMIT_EVENT": "true",
-    }
-    saved = {k: os.environ.get(k) for k in wanted}
-    os.environ.update(wanted)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @contextmanager
