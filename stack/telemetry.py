@@ -208,6 +208,13 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
+def _forward(name: str, doc: str) -> Any:
+    """A property read from and written to the util-genai invocation's ``name``."""
+    return property(
+        lambda self: getattr(self.invocation, name), lambda self, v: setattr(self.invocation, name, v), doc=doc
+    )
+
+
 class LLMCall(_Invocation):
     """One model call made by a custom client: a ``{operation} {model}`` span and the client histograms.
 
@@ -296,21 +303,8 @@ class LLMCall(_Invocation):
     def finish_reasons(self, value: Iterable[str] | str) -> None:
         self.invocation.finish_reasons = [value] if isinstance(value, str) else list(value)
 
-    @property
-    def response_model(self) -> str | None:
-        return self.invocation.response_model_name
-
-    @response_model.setter
-    def response_model(self, value: str | None) -> None:
-        self.invocation.response_model_name = value
-
-    @property
-    def response_id(self) -> str | None:
-        return self.invocation.response_id
-
-    @response_id.setter
-    def response_id(self, value: str | None) -> None:
-        self.invocation.response_id = value
+    response_model = _forward("response_model_name", "The model that answered (``gen_ai.response.model``).")
+    response_id = _forward("response_id", "The provider's response id (``gen_ai.response.id``).")
 
     @property
     def should_capture_content(self) -> bool:
