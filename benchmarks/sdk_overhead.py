@@ -16,27 +16,32 @@ What: the app is the official ``openai`` client calling a local OpenAI-compatibl
 Each variant runs in its own virtualenv under ``~/.cache/llmobs/bench/<variant>/`` (OpenLIT
 and traceloop-sdk pin their own OpenTelemetry versions), built on first use and reused
 afterwards; every venv is installed with the baseline's package versions as constraints, so
-``openai``, ``httpx`` and ``pydantic`` are the same everywhere. Every instrumented variant
+``openai``, ``httpx2`` and ``pydantic`` are the same everywhere. Every instrumented variant
 exports over OTLP/HTTP to a real collector (scripts/build-otelcol) whose ``debug`` exporter
-counts what arrives.
+logs how many spans, data points and log records arrive.
 
 Method: one stub and one collector process for the whole run. Each measurement is a fresh
 worker process (benchmarks/sdk_overhead_worker.py) that sets its variant up, makes --warmup
 calls, then times --calls calls one by one and reports the median. Rounds interleave the
 variants (rotated order), so drift on the machine hits all of them alike. A variant's
 overhead in a round is its median minus the ``none`` median of the same round; the table
-gives the median of those over the rounds, and their range as the spread. After each
-instrumented worker the collector must have received at least one span per call made, or
-the run fails: an instrumentation that silently did nothing cannot pass as "fast". Workers
-refuse every network connection that is not to loopback (an audit hook) and report tries.
+gives the median of those over the rounds. Only one worker runs at a time, so what the
+collector logs while a worker runs is that worker's: after each instrumented worker it must
+have received at least one span per call made, and nothing at all during the baseline, or
+the run fails (an instrumentation that silently did nothing cannot pass as "fast"). Workers
+refuse every connection and name lookup that is not for loopback (an audit hook) and report
+what was refused.
 
-How to read the output: ``call µs`` is the median wall time of one ``create()`` call,
-``overhead µs`` what the SDK adds to it (lower is better; a few µs of noise is normal on a
-shared 2-core machine), ``mean ovh µs`` the same on means (catches export-thread spikes
-that the median hides). The last line is
-``overhead_us=<llmobs> openlit_us=<...> openllmetry_us=<...> ratio_vs_openlit=<llmobs/openlit>``.
+How to read the output: ``call µs`` is the median wall time of one ``create()`` call (the
+median over rounds of each worker's median), ``overhead µs`` what the SDK adds to it (lower
+is better), ``IQR µs`` the middle half of the per-round overheads (between-process noise on
+a shared 2-core machine is tens of µs: compare variants by the median, not by one round),
+``mean ovh µs`` the same difference on means (it includes the spikes the median hides,
+e.g. export threads taking the GIL), then what the collector received per worker. The last
+line is ``overhead_us=<llmobs> openlit_us=<...> openllmetry_us=<...> ratio_vs_openlit=<llmobs/openlit>``.
 
-Usage: python benchmarks/sdk_overhead.py [--rounds 7] [--calls 2000] [--warmup 200]
+Usage: python benchmarks/sdk_overhead.py [--rounds 15] [--calls 2000] [--warmup 200]
+(about 5 minutes with the defaults once the venvs exist; building them takes ~2 minutes).
 Needs python3.11, PyPI and the collector (LLMOBS_OTELCOL or scripts/build-otelcol).
 """
 
@@ -47,6 +52,7 @@ import hashlib
 import json
 import os
 import re
+import selectors
 import shutil
 import statistics
 import subprocess
@@ -63,17 +69,20 @@ sys.path.insert(0, str(REPO))
 from tests.support.collector import Proc, start  # noqa: E402
 from tests.support.procs import free_port, otelcol_binary  # noqa: E402
 
-# Pinned versions: every venv gets exactly these (plus what they pull in, constrained to the baseline's versions).
+# Pinned versions. openlit 1.45.0 declares `openai<3`, so in every venv the variant's packages are installed
+# first and openai==3.57.0 after them, on its own (pip warns about the conflict in openlit's venv; the span
+# check below proves its instrumentation still works).
 OPENAI = "openai==3.57.0"
 OPENLIT = "openlit==1.45.0"
 TRACELOOP = "traceloop-sdk==0.62.4"
 GENAI_OPENAI = "opentelemetry-instrumentation-genai-openai==1.3b0"
 REQUIREMENTS: dict[str, list[str]] = {
-    "none": [OPENAI],
+    "none": [],
     # The checkout, editable so a reused venv always runs the current llmobs code.
-    "llmobs": ["-e", str(REPO), GENAI_OPENAI, "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http", OPENAI],
-    "openlit": [OPENLIT, OPENAI],
-    "openllmetry": [TRACELOOP, OPENAI],
+    "llmobs": ["-e", str(REPO), GENAI_OPENAI, "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"],
+    "openlit": [OPENLIT],
+    # traceloop-sdk imports httpx without declaring it (older openai clients brought it; 3.x uses httpx2).
+    "openllmetry": [TRACELOOP, "httpx"],
 }
 VARIANTS = list(REQUIREMENTS)
 INSTRUMENTED = [v for v in VARIANTS if v != "none"]
@@ -137,10 +146,11 @@ def _pip(venv: Path, args: list[str], logfile: Path) -> bool:
 def ensure_venv(variant: str, constraints: Path | None) -> Path:
     """The variant's venv, built when missing or when its requirements (or constraints) changed."""
     venv = BENCH_CACHE / variant
+    pyproject = REPO / "pyproject.toml"  # llmobs's own dependencies: a change means a new venv
     spec = {
-        "requirements": REQUIREMENTS[variant],
+        "requirements": [*REQUIREMENTS[variant], OPENAI],
         "constraints": hashlib.sha256(constraints.read_bytes()).hexdigest() if constraints else None,
-        "pyproject": hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest() if variant == "llmobs" else None,
+        "pyproject": hashlib.sha256(pyproject.read_bytes()).hexdigest() if variant == "llmobs" else None,
     }
     marker = venv / "sdk-overhead.json"
     if marker.is_file() and json.loads(marker.read_text()) == spec and (venv / "bin/python").is_file():
@@ -148,21 +158,20 @@ def ensure_venv(variant: str, constraints: Path | None) -> Path:
     python = shutil.which("python3.11")
     if python is None:
         raise SystemExit("python3.11 is required to build the benchmark venvs")
-    log(f"building venv {variant} in {venv} (pip install {' '.join(REQUIREMENTS[variant])})")
+    log(f"building venv {variant} in {venv} (pip install {' '.join(spec['requirements'])})")
     started = time.monotonic()
     shutil.rmtree(venv, ignore_errors=True)
     venv.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([python, "-m", "venv", str(venv)], check=True, timeout=120)
     logfile = venv / "pip.log"
+    pinned = ["-c", str(constraints)] if constraints else []
     ok = _pip(venv, ["install", "-q", "--upgrade", "pip"], logfile)
-    install = ["install", "-q", *REQUIREMENTS[variant]]
-    if ok and constraints is not None:
-        ok = _pip(venv, [*install, "-c", str(constraints)], logfile)
-        if not ok:
+    if ok and REQUIREMENTS[variant]:
+        ok = _pip(venv, ["install", "-q", *REQUIREMENTS[variant], *pinned], logfile)
+        if not ok and pinned:
             log(f"{variant}: cannot install with the baseline's versions as constraints; installing unconstrained")
-            ok = _pip(venv, install, logfile)
-    elif ok:
-        ok = _pip(venv, install, logfile)
+            ok = _pip(venv, ["install", "-q", *REQUIREMENTS[variant]], logfile)
+    ok = ok and _pip(venv, ["install", "-q", OPENAI, *pinned], logfile)
     if not ok:
         tail = "\n".join(logfile.read_text(errors="replace").splitlines()[-30:])
         raise SystemExit(f"pip install failed for {variant} (log {logfile}):\n{tail}")
@@ -183,9 +192,10 @@ def freeze(venv: Path) -> dict[str, str]:
 
 
 def ensure_venvs() -> dict[str, Path]:
-    """Build the baseline first; its exact versions constrain every other venv."""
+    """Build the baseline first; its exact versions (but openai's own, pinned anyway) constrain every other venv."""
     base = ensure_venv("none", None)
-    pins = {k: v for k, v in freeze(base).items() if k not in ("pip", "setuptools", "wheel")}
+    skip = ("pip", "setuptools", "wheel", "openai")
+    pins = {k: v for k, v in freeze(base).items() if k not in skip}
     constraints = BENCH_CACHE / "constraints.txt"
     text = "".join(f"{name}=={version}\n" for name, version in sorted(pins.items()))
     if not constraints.is_file() or constraints.read_text() != text:
@@ -223,8 +233,6 @@ def start_stub(timeout: float = 30) -> Stub:
     )
     stub = Stub(process, "")
     deadline = time.monotonic() + timeout
-    import selectors
-
     selector = selectors.DefaultSelector()
     assert process.stdout is not None
     selector.register(process.stdout, selectors.EVENT_READ)
@@ -279,6 +287,7 @@ class Sample:
     mean_ns: float
     result: dict[str, Any]
     counts: dict[str, int] = field(default_factory=dict)
+    stderr: str = ""
 
 
 def run_worker(variant: str, python: Path, stub: Stub, collector: Proc, args: argparse.Namespace) -> Sample:
@@ -307,9 +316,9 @@ def run_worker(variant: str, python: Path, stub: Stub, collector: Proc, args: ar
             f"{variant} worker failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
         )
     result = json.loads(lines[-1][len(RESULT_PREFIX) :])
-    if result.get("blocked"):
-        log(f"{variant}: refused non-loopback network access: {result['blocked'][:5]}")
-    expected = args.calls + args.warmup
+    if result.get("refused"):
+        log(f"{variant}: refused non-loopback network access: {result['refused'][:5]}")
+    expected = args.calls + max(args.warmup, 1)  # the worker's first (checked) call counts as warm-up
     counts, _ = received(collector, offset)
     deadline = time.monotonic() + 15
     while variant != "none" and counts["spans"] < expected and time.monotonic() < deadline:
@@ -322,10 +331,18 @@ def run_worker(variant: str, python: Path, stub: Stub, collector: Proc, args: ar
             f"{variant}: the collector received {counts['spans']} spans for {expected} calls: "
             f"the instrumentation or its exporter did not work.\nworker stderr:\n{proc.stderr[-4000:]}"
         )
-    return Sample(variant, result["median_ns"], result["mean_ns"], result, counts)
+    return Sample(variant, result["median_ns"], result["mean_ns"], result, counts, proc.stderr)
 
 
 # ---------------------------------------------------------------------------- report
+
+
+def quartiles(values: list[float]) -> tuple[float, float]:
+    """First and third quartile (the middle half of the rounds lies between them)."""
+    if len(values) < 2:
+        return values[0], values[0]
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[2]
 
 
 def report(samples: list[list[Sample]]) -> str:
@@ -339,7 +356,7 @@ def report(samples: list[list[Sample]]) -> str:
             overheads[s.variant].append((s.median_ns - base.median_ns) / 1000)
             mean_overheads[s.variant].append((s.mean_ns - base.mean_ns) / 1000)
     lines = [
-        f"{'variant':<12} {'call µs':>9} {'overhead µs':>12} {'spread µs':>18} {'mean ovh µs':>12} "
+        f"{'variant':<12} {'call µs':>9} {'overhead µs':>12} {'IQR µs':>18} {'mean ovh µs':>12} "
         f"{'spans/round':>12} {'points/round':>13} {'logs/round':>11}"
     ]
     result: dict[str, float] = {}
@@ -347,7 +364,7 @@ def report(samples: list[list[Sample]]) -> str:
         call = statistics.median(s.median_ns for s in by_variant[v]) / 1000
         ovh = statistics.median(overheads[v])
         result[v] = ovh
-        spread = f"{min(overheads[v]):.1f}..{max(overheads[v]):.1f}"
+        spread = f"{quartiles(overheads[v])[0]:.1f}..{quartiles(overheads[v])[1]:.1f}"
         counts = {k: statistics.median(s.counts.get(k, 0) for s in by_variant[v]) for k in COUNTS}
         lines.append(
             f"{v:<12} {call:>9.1f} {ovh:>12.1f} {spread:>18} {statistics.median(mean_overheads[v]):>12.1f} "
@@ -364,6 +381,7 @@ def report(samples: list[list[Sample]]) -> str:
 VERSION_KEYS = (
     "openai",
     "httpx",
+    "httpx2",
     "pydantic",
     "opentelemetry-api",
     "opentelemetry-sdk",
@@ -379,7 +397,7 @@ VERSION_KEYS = (
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
+    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (default 15)")
     parser.add_argument("--calls", type=int, default=2000, help="timed calls per measurement (default 2000)")
     parser.add_argument("--warmup", type=int, default=200, help="untimed calls before timing (default 200)")
     args = parser.parse_args(argv)
@@ -405,20 +423,26 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         samples: list[list[Sample]] = []
-        versions: dict[str, dict[str, str]] = {}
+        first: dict[str, Sample] = {}
         for r in range(args.rounds):
             order = VARIANTS[r % len(VARIANTS) :] + VARIANTS[: r % len(VARIANTS)]
             round_samples = []
             for variant in order:
                 sample = run_worker(variant, pythons[variant], stub, collector, args)
-                versions.setdefault(variant, sample.result["versions"])
+                first.setdefault(variant, sample)
                 round_samples.append(sample)
             samples.append(round_samples)
             medians = {s.variant: f"{s.median_ns / 1000:.1f}" for s in round_samples}
             print(f"round {r + 1}/{args.rounds}: median µs {medians}", flush=True)
-        for variant, found in versions.items():
+        for variant in VARIANTS:
+            sample = first[variant]
+            found = sample.result["versions"]
             listed = " ".join(f"{k}=={found[k]}" for k in VERSION_KEYS if k in found)
-            print(f"versions {variant}: {listed}", flush=True)
+            print(f"{variant}: {sample.result['setup']}; setup {sample.result['setup_s']:.2f}s", flush=True)
+            print(f"  versions: {listed}", flush=True)
+            noise = [line for line in sample.stderr.splitlines() if line.strip()]
+            if noise:  # what the SDK itself complained about (first round), for the record
+                print(f"  stderr ({len(noise)} lines): " + " | ".join(line[:160] for line in noise[-3:]), flush=True)
         print(f"elapsed={time.monotonic() - started:.0f}s", flush=True)
         print(report(samples), flush=True)
         return 0
