@@ -154,3 +154,10 @@ def test_exports_are_batched_not_one_request_per_call(tmp_path: Path) -> None:
     }
     assert {"gen_ai.client.operation.duration", "gen_ai.client.token.usage"} <= metric_names
     assert {"gen_ai.invoke_agent.duration", "gen_ai.execute_tool.duration"} <= metric_names
+    assert '"exemplars"' not in (rec.out / "metrics.jsonl").read_text()  # off unless OTEL_METRICS_EXEMPLAR_FILTER
+
+
+def test_exemplars_follow_the_env_switch(tmp_path: Path) -> None:
+    with recorder(tmp_path / "rec") as rec:
+        _child(rec, env={"OTEL_METRICS_EXEMPLAR_FILTER": "always_on"})
+        assert '"exemplars"' in (rec.out / "metrics.jsonl").read_text()
