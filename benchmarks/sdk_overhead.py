@@ -65,6 +65,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sdk_overhead_worker as _worker  # noqa: E402 - stdlib-only at import time
 
 from tests.support.collector import Proc, start  # noqa: E402
 from tests.support.procs import free_port, otelcol_binary  # noqa: E402
@@ -378,21 +381,8 @@ def report(samples: list[list[Sample]]) -> str:
     return "\n".join(lines)
 
 
-VERSION_KEYS = (
-    "openai",
-    "httpx",
-    "httpx2",
-    "pydantic",
-    "opentelemetry-api",
-    "opentelemetry-sdk",
-    "opentelemetry-exporter-otlp-proto-http",
-    "opentelemetry-instrumentation-genai-openai",
-    "opentelemetry-util-genai",
-    "opentelemetry-instrumentation-openai",
-    "openlit",
-    "traceloop-sdk",
-    "llmobs",
-)
+# What each worker reports the version of (the worker's own list: one place for it).
+VERSION_KEYS = _worker.PACKAGES
 
 
 def main(argv: list[str] | None = None) -> int:
