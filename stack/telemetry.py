@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
@@ -93,8 +92,8 @@ class _Scope(_Invocation):
     decorated function can run concurrently in threads and tasks.
     """
 
-    def __init__(self, telemetry: Telemetry | None, name: str, options: dict[str, Any]) -> None:
-        self._bound = telemetry  # None: the default at the time of each call (a decorator may predate init())
+    def __init__(self, telemetry: Telemetry, name: str, options: dict[str, Any]) -> None:
+        self._telemetry = telemetry
         self._name = name
         self._options = options
         self.invocation: Any = None
@@ -116,10 +115,10 @@ class _Scope(_Invocation):
         super().__exit__(exc_type, exc, tb)
 
     def _fresh(self) -> _Scope:
-        return type(self)(self._bound, self._name, self._options)
+        return type(self)(self._telemetry, self._name, self._options)
 
     def _record_call(
-        self, invocation: Any, args: tuple[Any, ...], kwargs: dict[str, Any], fn: Callable[..., Any]
+        self, invocation: Any, args: tuple[Any, ...], kwargs: dict[str, Any], signature: inspect.Signature | None
     ) -> None:
         """Hook for tools: record the call's arguments when content capture is on."""
 
@@ -127,13 +126,17 @@ class _Scope(_Invocation):
         """Hook for tools: record the result when content capture is on."""
 
     def __call__(self, fn: F) -> F:
+        try:  # once per decorated function, not per call
+            signature: inspect.Signature | None = inspect.signature(fn)
+        except (TypeError, ValueError):
+            signature = None
         if inspect.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 scope = self._fresh()
                 with scope as invocation:
-                    self._record_call(invocation, args, kwargs, fn)
+                    self._record_call(invocation, args, kwargs, signature)
                     result = await fn(*args, **kwargs)
                     self._record_result(invocation, result)
                     return result
@@ -144,7 +147,7 @@ class _Scope(_Invocation):
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             scope = self._fresh()
             with scope as invocation:
-                self._record_call(invocation, args, kwargs, fn)
+                self._record_call(invocation, args, kwargs, signature)
                 result = fn(*args, **kwargs)
                 self._record_result(invocation, result)
                 return result
@@ -156,7 +159,7 @@ class AgentScope(_Scope):
     """An in-process agent run: an INTERNAL ``invoke_agent {name}`` span and ``gen_ai.invoke_agent.duration``."""
 
     def _start(self) -> Any:
-        invocation = _resolve(self._bound).handler.invoke_local_agent(
+        invocation = self._telemetry.handler.invoke_local_agent(
             agent_name=self._name,
             request_model=self._options.get("model"),
             conversation_id=self._options.get("conversation_id"),
@@ -171,7 +174,7 @@ class ToolScope(_Scope):
     """A tool call: an INTERNAL ``execute_tool {name}`` span and ``gen_ai.execute_tool.duration``."""
 
     def _start(self) -> Any:
-        invocation = _resolve(self._bound).handler.tool(
+        invocation = self._telemetry.handler.tool(
             self._name, tool_type=self._options.get("type", "function"), agent_name=_current_agent.get()
         )
         if self._options.get("description"):
@@ -181,17 +184,21 @@ class ToolScope(_Scope):
         return invocation
 
     def _record_call(
-        self, invocation: Any, args: tuple[Any, ...], kwargs: dict[str, Any], fn: Callable[..., Any]
+        self, invocation: Any, args: tuple[Any, ...], kwargs: dict[str, Any], signature: inspect.Signature | None
     ) -> None:
-        if invocation.should_capture_content:
-            try:
-                bound = inspect.signature(fn).bind_partial(*args, **kwargs)
-                invocation.arguments = {k: _jsonable(v) for k, v in bound.arguments.items() if k not in ("self", "cls")}
-            except (TypeError, ValueError):
-                invocation.arguments = {
-                    "args": [_jsonable(a) for a in args],
-                    **{k: _jsonable(v) for k, v in kwargs.items()},
-                }
+        if not invocation.should_capture_content:
+            return
+        try:
+            bound = signature.bind_partial(*args, **kwargs).arguments if signature is not None else None
+        except TypeError:  # called with arguments its signature does not take; record them as given
+            bound = None
+        if bound is not None:
+            invocation.arguments = {k: _jsonable(v) for k, v in bound.items() if k not in ("self", "cls")}
+        else:
+            invocation.arguments = {
+                "args": [_jsonable(a) for a in args],
+                **{k: _jsonable(v) for k, v in kwargs.items()},
+            }
 
     def _record_result(self, invocation: Any, result: Any) -> None:
         if invocation.should_capture_content:
@@ -228,7 +235,7 @@ class LLMCall(_Invocation):
 
     def __init__(
         self,
-        telemetry: Telemetry | None,
+        telemetry: Telemetry,
         provider: str,
         model: str,
         *,
@@ -237,7 +244,7 @@ class LLMCall(_Invocation):
         server_port: int | None = None,
         input_includes_cache: bool | None = None,
     ) -> None:
-        self._bound = telemetry
+        self._telemetry = telemetry
         self._provider = provider
         self._model = model
         self._operation = operation
@@ -249,7 +256,7 @@ class LLMCall(_Invocation):
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> LLMCall:
-        self.invocation = _resolve(self._bound).handler.inference(
+        self.invocation = self._telemetry.handler.inference(
             self._provider,
             request_model=self._model,
             operation_name=self._operation,
@@ -360,12 +367,22 @@ class Telemetry:
     def agent(
         self, name: str, *, model: str | None = None, description: str | None = None, conversation_id: str | None = None
     ) -> AgentScope:
+        """An agent run, as a decorator or a ``with``/``async with`` block: ``invoke_agent {name}``.
+
+        LLM calls and tools inside it become its children; an exception marks the
+        run failed (``error.type``) and propagates unchanged.
+        """
         options = {"model": model, "description": description, "conversation_id": conversation_id}
         return AgentScope(self, name, options)
 
     def tool(
         self, name: str, *, type: str = "function", description: str | None = None, call_id: str | None = None
     ) -> ToolScope:
+        """A tool call, as a decorator or a ``with``/``async with`` block: ``execute_tool {name}``.
+
+        Inside an agent the span carries the agent's name. With content capture on,
+        a decorated tool's arguments and result are recorded.
+        """
         return ToolScope(self, name, {"type": type, "description": description, "call_id": call_id})
 
     def llm(
@@ -378,6 +395,11 @@ class Telemetry:
         server_port: int | None = None,
         input_includes_cache: bool | None = None,
     ) -> LLMCall:
+        """A model call through a client no instrumentation covers: see :class:`LLMCall`.
+
+        ``provider`` is a ``gen_ai.provider.name`` value (``openai``, ``anthropic``,
+        ``gcp.gemini``, ``aws.bedrock``, ...).
+        """
         return LLMCall(
             self,
             provider,
@@ -389,65 +411,25 @@ class Telemetry:
         )
 
 
+class _DefaultTelemetry(Telemetry):
+    """Whichever :class:`Telemetry` is the default when a scope starts: a decorator may predate ``init()``."""
+
+    @property
+    def handler(self) -> TelemetryHandler:
+        return _default.handler
+
+
 _default = Telemetry()
-_default_lock = threading.Lock()
-
-
-def default() -> Telemetry:
-    return _default
-
-
-def _resolve(telemetry: Telemetry | None) -> Telemetry:
-    return telemetry if telemetry is not None else _default
 
 
 def set_default(telemetry: Telemetry | None = None) -> None:
     """Rebind the module-level helpers (``init`` does, after setting the content-capture mode; tests do too)."""
     global _default
-    with _default_lock:
-        _default = telemetry if telemetry is not None else Telemetry()
+    _default = telemetry if telemetry is not None else Telemetry()
 
 
-def agent(
-    name: str, *, model: str | None = None, description: str | None = None, conversation_id: str | None = None
-) -> AgentScope:
-    """An agent run, as a decorator or a ``with``/``async with`` block: ``invoke_agent {name}``.
-
-    LLM calls and tools inside it become its children; an exception marks the
-    run failed (``error.type``) and propagates unchanged.
-    """
-    return AgentScope(None, name, {"model": model, "description": description, "conversation_id": conversation_id})
-
-
-def tool(name: str, *, type: str = "function", description: str | None = None, call_id: str | None = None) -> ToolScope:
-    """A tool call, as a decorator or a ``with``/``async with`` block: ``execute_tool {name}``.
-
-    Inside an agent the span carries the agent's name. With content capture on,
-    a decorated tool's arguments and result are recorded.
-    """
-    return ToolScope(None, name, {"type": type, "description": description, "call_id": call_id})
-
-
-def llm(
-    provider: str,
-    model: str,
-    *,
-    operation: str = "chat",
-    server_address: str | None = None,
-    server_port: int | None = None,
-    input_includes_cache: bool | None = None,
-) -> LLMCall:
-    """A model call through a client no instrumentation covers: see :class:`LLMCall`.
-
-    ``provider`` is a ``gen_ai.provider.name`` value (``openai``, ``anthropic``,
-    ``gcp.gemini``, ``aws.bedrock``, ...).
-    """
-    return LLMCall(
-        None,
-        provider,
-        model,
-        operation=operation,
-        server_address=server_address,
-        server_port=server_port,
-        input_includes_cache=input_includes_cache,
-    )
+# The module-level helpers: llmobs.agent, llmobs.tool, llmobs.llm.
+_late = _DefaultTelemetry()
+agent = _late.agent
+tool = _late.tool
+llm = _late.llm
