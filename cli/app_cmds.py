@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from llmobs.catalog import DEMO_DURATION_S, DEMO_RATE
+
 
 def env(config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Print the `export OTEL_...` lines that point an app at the running stack: eval "$(llmobs env)"."""
@@ -37,9 +39,10 @@ def demo(
     ] = None,
     count: Annotated[int | None, typer.Option("--count", "-n", min=1, help="Send this many traces, then stop.")] = None,
     duration: Annotated[
-        float | None, typer.Option("--duration", "-d", min=1, metavar="S", help="Send for S seconds (default 60).")
+        float | None,
+        typer.Option("--duration", "-d", min=1, metavar="S", help=f"Send for S seconds (default {DEMO_DURATION_S:g})."),
     ] = None,
-    rate: Annotated[float, typer.Option("--rate", "-r", min=0.1, help="Traces started per second.")] = 12.0,
+    rate: Annotated[float, typer.Option("--rate", "-r", min=0.1, help="Traces started per second.")] = DEMO_RATE,
     seed: Annotated[
         str | None, typer.Option("--seed", help="Same seed, same traffic (models, tokens, errors).")
     ] = None,
@@ -80,7 +83,7 @@ def _run_demo(
 
     from llmobs import demo as demo_mod
 
-    total = count if count is not None else max(1, round((duration or demo_mod.DEFAULT_DURATION) * rate))
+    total = demo_mod.trace_count(count, duration, rate)
     console = Console(stderr=True, highlight=False)
     where = endpoint or "OTEL_EXPORTER_OTLP_ENDPOINT"
     console.print(f"Sending {total} traces to {where} at {rate:g}/s" + (" with PII in prompts" if pii else ""))

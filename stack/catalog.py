@@ -39,3 +39,7 @@ DS_TEMPO = "tempo"
 DS_LOKI = "loki"
 
 BACKENDS = ("grafana", "datadog", "otlp")
+
+# `llmobs demo` defaults (the CLI's options and the demo module share them).
+DEMO_RATE = 12.0  # traces started per second
+DEMO_DURATION_S = 60.0  # when neither --count nor --duration is given

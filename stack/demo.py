@@ -33,17 +33,16 @@ import random
 import string
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from llmobs.catalog import DEMO_DURATION_S, DEMO_RATE
+from llmobs.instrument import build_providers, log_handler
 from llmobs.telemetry import Telemetry
 
-DEFAULT_RATE = 12.0  # traces per second
-DEFAULT_DURATION = 60.0  # seconds, when neither --count nor --duration is given
 MAX_TRACE_SECONDS = 6.0  # a trace's simulated time is scaled down to this, so runs end soon after the last start
 METRIC_INTERVAL_MS = 5_000  # the demo's apps export metrics every 5 s: panels fill within a minute
 
@@ -428,10 +427,6 @@ class App:
     providers: tuple[Any, ...] = ()
     log_handler: logging.Handler | None = None
 
-    def flush(self) -> None:
-        for provider in self.providers:
-            provider.force_flush()
-
     def shutdown(self) -> None:
         if self.log_handler is not None:
             self.log.removeHandler(self.log_handler)
@@ -544,10 +539,6 @@ def content_capture() -> Iterator[None]:
 
 def make_app(service: Service, endpoint: str | None) -> App:
     """A simulated service exporting OTLP like ``llmobs.init()`` does (same providers, same helpers)."""
-    from opentelemetry.sdk._logs import LoggingHandler
-
-    from llmobs.instrument import build_providers
-
     attributes = {
         "service.name": service.name,
         "service.version": service.version,
@@ -561,9 +552,7 @@ def make_app(service: Service, endpoint: str | None) -> App:
     log = logging.getLogger(f"llmobs.demo.{service.name}")
     log.setLevel(logging.INFO)
     log.propagate = False  # the demo's app logs go to the collector, not to the terminal
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        handler = LoggingHandler(level=logging.INFO, logger_provider=logger_provider)
+    handler = log_handler(logger_provider, logging.INFO)
     log.addHandler(handler)
     return App(service, telemetry, log, (tracer_provider, logger_provider, meter_provider), handler)
 
@@ -576,19 +565,23 @@ class Result:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
+def trace_count(count: int | None, duration: float | None, rate: float) -> int:
+    """How many traces a run sends: ``count``, or ``duration`` seconds' worth at ``rate`` (default 60 s)."""
+    if count is not None:
+        return count
+    return max(1, round((duration if duration is not None else DEMO_DURATION_S) * rate))
+
+
 def run(
     *,
     endpoint: str | None,
-    count: int | None = None,
-    duration: float | None = None,
-    rate: float = DEFAULT_RATE,
+    count: int,
+    rate: float = DEMO_RATE,
     seed: str | None = None,
     pii: bool = False,
     on_progress: Callable[[Result], None] = lambda _: None,
 ) -> Result:
-    """Send ``count`` traces (or ``duration`` seconds' worth) at ``rate`` traces/s, then flush everything."""
-    if count is None:
-        count = max(1, round((duration if duration is not None else DEFAULT_DURATION) * rate))
+    """Send ``count`` traces at ``rate`` traces/s; shutting the apps' providers down at the end flushes them."""
     seed = seed if seed is not None else str(random.SystemRandom().randrange(1 << 32))
     apps = {service.name: make_app(service, endpoint) for service in SERVICES}
     result = Result()
@@ -616,7 +609,6 @@ def run(
                 future.result()
     finally:
         for app in apps.values():
-            app.flush()
             app.shutdown()
     result.seconds = time.monotonic() - started
     return result

@@ -149,7 +149,6 @@ def build_providers(
     resource_attributes: dict[str, Any],
     *,
     endpoint: str | None = None,
-    protocol: str | None = None,
     metric_interval_ms: int | None = None,
 ) -> tuple[Any, Any, Any, str, str]:
     """Tracer, meter and logger providers with batching OTLP exporters (shared by ``init`` and ``llmobs demo``).
@@ -164,7 +163,7 @@ def build_providers(
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    protocol = protocol or resolve_protocol()
+    protocol = resolve_protocol()
     base, explicit = resolve_endpoint(endpoint, protocol)
     span_exporter, metric_exporter, log_exporter = _exporters(protocol, base if explicit else None)
     resource = Resource.create(
@@ -271,12 +270,17 @@ class _NotOurOwnLogs(logging.Filter):
         return not record.name.startswith("opentelemetry")
 
 
-def _bridge_logging(logger_provider: Any) -> logging.Handler:
+def log_handler(logger_provider: Any, level: int = logging.NOTSET) -> logging.Handler:
+    """A ``logging`` handler that turns records into OTLP log records (with the current trace context)."""
     from opentelemetry.sdk._logs import LoggingHandler
 
     with warnings.catch_warnings():  # deprecated for opentelemetry-instrumentation-logging; same records
         warnings.simplefilter("ignore", DeprecationWarning)
-        handler = LoggingHandler(level=logging.NOTSET, logger_provider=logger_provider)
+        return LoggingHandler(level=level, logger_provider=logger_provider)
+
+
+def _bridge_logging(logger_provider: Any) -> logging.Handler:
+    handler = log_handler(logger_provider)
     handler.addFilter(_NotOurOwnLogs())
     logging.getLogger().addHandler(handler)
     return handler

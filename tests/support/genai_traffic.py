@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from dataclasses import dataclass, field
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
@@ -47,6 +46,7 @@ from opentelemetry.util.genai.handler import TelemetryHandler
 from opentelemetry.util.genai.types import InputMessage, OutputMessage, TextPart
 
 from llmobs.demo import content_capture
+from llmobs.instrument import log_handler
 
 # The apps. An app without deployment.environment.name gets the collector's configured one.
 AGENT_APP = {"service.name": "travel-agent", "service.version": "1.4.0", "deployment.environment.name": "production"}
@@ -164,10 +164,8 @@ def app(endpoint: str, resource: dict[str, str], export_interval_s: float = 1.0)
     log = logging.getLogger(f"llmobs.traffic.{resource['service.name']}")
     log.setLevel(logging.INFO)
     log.propagate = False
-    with warnings.catch_warnings():  # deprecated in favour of opentelemetry-instrumentation-logging; same output
-        warnings.simplefilter("ignore", DeprecationWarning)
-        log_handler = LoggingHandler(level=logging.INFO, logger_provider=logger_provider)
-    log.addHandler(log_handler)
+    log_bridge = log_handler(logger_provider, logging.INFO)
+    log.addHandler(log_bridge)
     handler = TelemetryHandler(
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
@@ -175,7 +173,7 @@ def app(endpoint: str, resource: dict[str, str], export_interval_s: float = 1.0)
         instrumentation_scope_name="llmobs.traffic",
         instrumentation_scope_version="1",
     )
-    return App(resource, tracer_provider, meter_provider, logger_provider, handler, log, log_handler)
+    return App(resource, tracer_provider, meter_provider, logger_provider, handler, log, log_bridge)
 
 
 @contextmanager
