@@ -37,6 +37,7 @@ SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", metavar="KEY=VALUE", help="Override a setting, e.g. --set ports.grafana=3001."),
 ]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 BackendOpt = Annotated[
     str | None, typer.Option("--backend", "-b", help="Where telemetry goes: grafana (default), datadog or otlp.")
 ]
@@ -140,7 +141,7 @@ def config_show(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     backend: BackendOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Print the effective settings and where each value came from."""
     with _user_errors():

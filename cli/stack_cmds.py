@@ -71,7 +71,7 @@ def status(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     backend: BackendOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show each service's container state, health and URL; exit 1 unless all are healthy."""
     from llmobs import lifecycle
@@ -139,4 +139,4 @@ def doctor(config: ConfigOpt = None, set_: SetOpt = None, backend: BackendOpt = 
         raise typer.Exit(1)
 
 
-from llmobs.cli.app import BackendOpt, ConfigOpt, SetOpt, _load, _user_errors  # noqa: E402
+from llmobs.cli.app import BackendOpt, ConfigOpt, JsonOpt, SetOpt, _load, _user_errors  # noqa: E402
