@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.bundle import collector_config  # noqa: E402
-from tests.support.collector import llmobs_collector, sink, spans, wait_for  # noqa: E402
+from tests.support.collector import spans, through_llmobs, wait_for  # noqa: E402
 from tests.support.procs import otelcol_binary  # noqa: E402
 
 
@@ -42,9 +42,8 @@ def main() -> None:
         raise SystemExit("needs the collector: run scripts/build-otelcol")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        received = tmp / "sink" / "received"
         config = collector_config(tmp / "cfg")
-        with sink(binary, tmp / "sink") as target, llmobs_collector(binary, config, tmp / "col", target) as col:
+        with through_llmobs(binary, config, tmp) as (col, received):
             env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "LLMOBS_"))}
             cmd = [sys.executable, "-m", "llmobs.cli.app", "demo", "--endpoint", col.http]
             cmd += ["--count", str(args.count), "--seed", args.seed]

@@ -24,7 +24,7 @@ from genai_prices.data import providers as genai_providers
 from llmobs import names
 from tests.support import otlp
 from tests.support.bundle import collector_config
-from tests.support.collector import llmobs_collector, sink, spans, wait_for
+from tests.support.collector import spans, through_llmobs, wait_for
 
 REL = 1e-3  # the brief: within 0.1%
 RESOURCE = {"service.name": "checkout", "deployment.environment.name": "prod"}
@@ -205,13 +205,10 @@ def test_costs_match_genai_prices_and_reach_prometheus(otelcol: Path, tmp_path: 
         dated = [expected[name] for name, case, _ in priced if case["attrs"][names.REQUEST_MODEL] == model]
         assert len(set(dated)) == len(dated), f"{model}: the start times should pick different prices"
 
-    with (
-        sink(otelcol, tmp_path / "sink") as target,
-        llmobs_collector(otelcol, config, tmp_path / "llmobs", target) as col,
-    ):
+    with through_llmobs(otelcol, config, tmp_path) as (col, received):
         otlp.post(col.http, "traces", otlp.traces(RESOURCE, [span for _, _, span in everything[::2]]))
         otlp.post(col.http, "traces", otlp.traces(RESOURCE, [span for _, _, span in everything[1::2]]))
-        got = wait_for(lambda: len(s := spans(target.workdir / "received")) >= len(everything) and s, timeout=60)
+        got = wait_for(lambda: len(s := spans(received)) >= len(everything) and s, timeout=60)
         by_name = {s["name"]: s for s in got}
 
         # Spans: a double cost equal to genai-prices', token counts untouched, no temporary attributes.
@@ -314,12 +311,9 @@ def test_price_overrides_win(otelcol: Path, tmp_path: Path) -> None:
             calc_price(Usage(input_tokens=1000, output_tokens=100), "gpt-4o-mini", provider_id="openai").total_price
         ),
     }
-    with (
-        sink(otelcol, tmp_path / "sink") as target,
-        llmobs_collector(otelcol, config, tmp_path / "llmobs", target) as col,
-    ):
+    with through_llmobs(otelcol, config, tmp_path) as (col, received):
         otlp.post(col.http, "traces", otlp.traces(RESOURCE, [_span(name, attrs) for name, attrs in cases.items()]))
-        got = wait_for(lambda: len(s := spans(target.workdir / "received")) >= len(cases) and s)
+        got = wait_for(lambda: len(s := spans(received)) >= len(cases) and s)
     by_name = {s["name"]: s["attributes"] for s in got}
     for name, value in want.items():
         assert math.isclose(by_name[name][names.COST_ATTR], value, rel_tol=REL), (name, by_name[name])
@@ -342,14 +336,11 @@ def test_every_genai_prices_model_is_priced_like_calc_price(otelcol: Path, tmp_p
             except (LookupError, ValueError):
                 want = None  # genai-prices cannot price it: unpriced
             cases.append((f"m{i}", case, want))
-    with (
-        sink(otelcol, tmp_path / "sink") as target,
-        llmobs_collector(otelcol, config, tmp_path / "llmobs", target) as col,
-    ):
+    with through_llmobs(otelcol, config, tmp_path) as (col, received):
         for chunk in range(0, len(cases), 500):
             batch = [_span(name, case["attrs"], case["start"]) for name, case, _ in cases[chunk : chunk + 500]]
             otlp.post(col.http, "traces", otlp.traces(RESOURCE, batch))
-        got = wait_for(lambda: len(s := spans(target.workdir / "received")) >= len(cases) and s, timeout=120)
+        got = wait_for(lambda: len(s := spans(received)) >= len(cases) and s, timeout=120)
         assert _cost_errors(col.output()) == []
     by_name = {s["name"]: s["attributes"] for s in got}
     wrong, worst = [], 0.0

@@ -20,7 +20,7 @@ from llmobs.render import yaml_str
 from tests import pii_corpus
 from tests.support import otlp
 from tests.support.bundle import collector_config
-from tests.support.collector import llmobs_collector, logs, sink, spans, wait_for
+from tests.support.collector import logs, spans, through_llmobs, wait_for
 
 GENAI = {
     "gen_ai.operation.name": "chat",
@@ -49,15 +49,11 @@ def _escaped_forms(value: str) -> set[str]:
 
 def test_mask_mode_masks_the_corpus_and_keeps_clean_values(otelcol: Path, tmp_path: Path) -> None:
     config = collector_config(tmp_path)
-    out = tmp_path / "sink" / "received"
     clean_messages = [
         {"role": "user", "parts": [{"type": "text", "content": "Order ORD-2024-118842, 1732450000000"}]},
         {"role": "assistant", "parts": [{"type": "tool_call", "id": "call_1", "name": "f", "arguments": {"n": 3}}]},
     ]
-    with (
-        sink(otelcol, tmp_path / "sink") as target,
-        llmobs_collector(otelcol, config, tmp_path / "llmobs", target) as col,
-    ):
+    with through_llmobs(otelcol, config, tmp_path) as (col, out):
         received = pii_corpus.send_all(col.http, out)
         genai = otlp.span("chat gpt-4o", {**GENAI, "gen_ai.system_instructions": clean_messages, "id": "genai"})
         otlp.post(col.http, "traces", otlp.traces({"service.name": "app"}, [genai]))
@@ -97,7 +93,6 @@ def test_mask_mode_masks_the_corpus_and_keeps_clean_values(otelcol: Path, tmp_pa
 
 def test_structured_values_come_back_structured(otelcol: Path, tmp_path: Path) -> None:
     config = collector_config(tmp_path)
-    out = tmp_path / "sink" / "received"
     messages = [
         {"role": "user", "parts": [{"type": "text", "content": "메일은kim@naver.com이고 전화는010-1234-5678입니다"}]},
         {
@@ -105,10 +100,7 @@ def test_structured_values_come_back_structured(otelcol: Path, tmp_path: Path) -
             "parts": [{"type": "tool_call", "name": "lookup", "arguments": {"card": "4111111111111111"}}],
         },
     ]
-    with (
-        sink(otelcol, tmp_path / "sink") as target,
-        llmobs_collector(otelcol, config, tmp_path / "llmobs", target) as col,
-    ):
+    with through_llmobs(otelcol, config, tmp_path) as (col, out):
         otlp.post(
             col.http,
             "traces",
@@ -123,7 +115,6 @@ def test_structured_values_come_back_structured(otelcol: Path, tmp_path: Path) -
 
 def test_drop_mode_deletes_content_and_masks_the_rest(otelcol: Path, tmp_path: Path) -> None:
     config = collector_config(tmp_path, "pii.mode=drop")
-    out = tmp_path / "sink" / "received"
     content = {
         "gen_ai.input.messages": [{"role": "user", "parts": [{"type": "text", "content": "jane@example.com"}]}],
         "gen_ai.output.messages": '[{"role":"assistant","parts":[{"type":"text","content":"hi"}]}]',
@@ -133,10 +124,7 @@ def test_drop_mode_deletes_content_and_masks_the_rest(otelcol: Path, tmp_path: P
         "llm.input_messages.0.message.content": "OpenInference prompt",
         "input.value": "raw input",
     }
-    with (
-        sink(otelcol, tmp_path / "sink") as target,
-        llmobs_collector(otelcol, config, tmp_path / "llmobs", target) as col,
-    ):
+    with through_llmobs(otelcol, config, tmp_path) as (col, out):
         span = otlp.span(
             "chat",
             {**GENAI, **content, "app.note": "call 010-1234-5678"},
@@ -168,16 +156,12 @@ def test_drop_mode_deletes_content_and_masks_the_rest(otelcol: Path, tmp_path: P
 def test_user_patterns_get_their_own_placeholder(otelcol: Path, tmp_path: Path) -> None:
     patterns = "[{name: EMPLOYEE_ID, regex: '\\bEMP-[0-9]{6}\\b'}, {name: ACCOUNT, regex: 'ACCT-[0-9]{4}$'}]"
     config = collector_config(tmp_path, f"pii.patterns={patterns}")
-    out = tmp_path / "sink" / "received"
     texts = {
         "a": "badge EMP-123456 (EMP-1234567 is not one)",
         "b": "account ACCT-9876",
         "c": "ACCT-9876 is first; jane@example.com",
     }
-    with (
-        sink(otelcol, tmp_path / "sink") as target,
-        llmobs_collector(otelcol, config, tmp_path / "llmobs", target) as col,
-    ):
+    with through_llmobs(otelcol, config, tmp_path) as (col, out):
         received = pii_corpus.send(col.http, texts, out)
     expected = {
         "a": "badge [EMPLOYEE_ID] (EMP-1234567 is not one)",
@@ -193,11 +177,7 @@ def test_user_patterns_get_their_own_placeholder(otelcol: Path, tmp_path: Path) 
 
 def test_off_mode_passes_content_through(otelcol: Path, tmp_path: Path) -> None:
     config = collector_config(tmp_path, "pii.mode=off")
-    out = tmp_path / "sink" / "received"
-    with (
-        sink(otelcol, tmp_path / "sink") as target,
-        llmobs_collector(otelcol, config, tmp_path / "llmobs", target) as col,
-    ):
+    with through_llmobs(otelcol, config, tmp_path) as (col, out):
         received = pii_corpus.send(col.http, {"a": "mail jane@example.com"}, out)
     assert pii_corpus.carried_text(received["a|span.attribute"], "span.attribute") == "mail jane@example.com"
 

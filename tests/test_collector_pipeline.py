@@ -6,15 +6,12 @@ from pathlib import Path
 
 from tests.support import otlp
 from tests.support.bundle import collector_config
-from tests.support.collector import llmobs_collector, sink, spans, wait_for
+from tests.support.collector import spans, through_llmobs, wait_for
 
 
 def test_legacy_attributes_are_normalised_and_resources_enriched(otelcol: Path, tmp_path: Path) -> None:
     config = collector_config(tmp_path, "environment=staging")
-    with (
-        sink(otelcol, tmp_path / "sink") as target,
-        llmobs_collector(otelcol, config, tmp_path / "llmobs", target, {"BUILD_VERSION": "1.2.3"}) as col,
-    ):
+    with through_llmobs(otelcol, config, tmp_path, {"BUILD_VERSION": "1.2.3"}) as (col, received):
         legacy = otlp.span(
             "chat gpt-4o",
             {
@@ -48,7 +45,7 @@ def test_legacy_attributes_are_normalised_and_resources_enriched(otelcol: Path, 
                 {"service.name": "other", "service.version": "9.9", "deployment.environment.name": "prod"}, [already]
             ),
         )
-        got = wait_for(lambda: len(spans(target.workdir / "received")) >= 3 and spans(target.workdir / "received"))
+        got = wait_for(lambda: len(spans(received)) >= 3 and spans(received))
 
     by_name = {s["name"]: s for s in got}
     a = by_name["chat gpt-4o"]["attributes"]

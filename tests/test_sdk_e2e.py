@@ -15,7 +15,7 @@ from pathlib import Path
 from llmobs import demo
 from llmobs import names as n
 from tests.support.bundle import collector_config
-from tests.support.collector import llmobs_collector, logs, sink, spans, wait_for
+from tests.support.collector import logs, spans, through_llmobs, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,7 +38,7 @@ def _played(trace: demo.Trace) -> int:
 
 def test_example_app_reaches_the_collector_as_one_priced_trace(otelcol: Path, tmp_path: Path) -> None:
     config = collector_config(tmp_path / "cfg")
-    with sink(otelcol, tmp_path / "sink") as target, llmobs_collector(otelcol, config, tmp_path / "col", target) as col:
+    with through_llmobs(otelcol, config, tmp_path) as (col, received):
         result = subprocess.run(
             [sys.executable, str(ROOT / "examples" / "agent_app.py")],
             env=_env(col.http),
@@ -48,9 +48,7 @@ def test_example_app_reaches_the_collector_as_one_priced_trace(otelcol: Path, tm
         )
         assert result.returncode == 0, result.stderr[-2000:]
         assert "instrumentations: openai" in result.stdout
-        got = wait_for(
-            lambda: len(spans(tmp_path / "sink" / "received")) >= 4 and spans(tmp_path / "sink" / "received")
-        )
+        got = wait_for(lambda: len(spans(received)) >= 4 and spans(received))
 
     names = sorted(s["name"] for s in got)
     assert names == ["chat gpt-4o-mini", "chat gpt-4o-mini", "execute_tool search_flights", "invoke_agent trip-planner"]
@@ -65,8 +63,7 @@ def test_example_app_reaches_the_collector_as_one_priced_trace(otelcol: Path, tm
 def test_demo_through_the_collector_is_priced_and_masked(otelcol: Path, tmp_path: Path) -> None:
     count, seed = 40, "e2e"
     config = collector_config(tmp_path / "cfg")
-    received = tmp_path / "sink" / "received"
-    with sink(otelcol, tmp_path / "sink") as target, llmobs_collector(otelcol, config, tmp_path / "col", target) as col:
+    with through_llmobs(otelcol, config, tmp_path) as (col, received):
         cmd = [sys.executable, "-m", "llmobs.cli.app", "demo", "--endpoint", col.http, "--count", str(count)]
         cmd += ["--seed", seed, "--pii", "--rate", "20"]
         result = subprocess.run(cmd, env=_env("http://127.0.0.1:9"), capture_output=True, text=True, timeout=120)

@@ -165,6 +165,18 @@ def llmobs_collector(
         proc.stop()
 
 
+@contextmanager
+def through_llmobs(
+    binary: Path, config: Path, workdir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[Proc, Path]]:
+    """The llmobs collector (``config``) forwarding to a recording sink: yields it and the sink's output folder."""
+    with (
+        sink(binary, workdir / "sink") as target,
+        llmobs_collector(binary, config, workdir / "llmobs", target, extra_env) as col,
+    ):
+        yield col, target.workdir / "received"
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
