@@ -174,6 +174,36 @@ class Otlp(_Model):
         return self
 
 
+class Limits(_Model):
+    """The end-to-end size budget: the largest content the stack keeps, from app to backend.
+
+    Every size limit on the path is rendered from these two numbers (collector receivers and
+    export batches, Loki's gRPC, line and structured-metadata limits, Tempo's attribute and
+    trace limits), so a record that fits here is never refused downstream. Larger content is
+    cut by the collector's llmobs processor, visibly: the value ends in
+    ``...[truncated N bytes]`` and the cut is counted.
+    """
+
+    max_value_bytes: int = Field(
+        512 * 1024, ge=1024, le=8 * 1024 * 1024, description="largest string value kept (a prompt, a completion)"
+    )
+    max_record_bytes: int = Field(
+        2 * 1024 * 1024,
+        ge=4096,
+        le=16 * 1024 * 1024,
+        description="largest total of string values in one span, span event or log record",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Limits:
+        if self.max_record_bytes < self.max_value_bytes:
+            raise ValueError(
+                f"limits.max_record_bytes ({self.max_record_bytes}) is below limits.max_value_bytes"
+                f" ({self.max_value_bytes}); make it at least as large"
+            )
+        return self
+
+
 class Collector(_Model):
     memory_limit_mib: int = Field(512, ge=128, description="container memory limit")
 
@@ -196,6 +226,7 @@ class Settings(_Model):
     retention: Retention = Retention()
     pii: Pii = Pii()
     prices: list[PriceOverride] = []
+    limits: Limits = Limits()
     alerts: Alerts = Alerts()
     datadog: Datadog = Datadog()
     otlp: Otlp = Otlp()
