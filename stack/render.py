@@ -113,9 +113,10 @@ def render(settings: Settings) -> dict[str, bytes]:
 
 def _extra_context(settings: Settings) -> dict[str, Any]:
     """Values computed from settings that several templates share (prices, PII rules, ...)."""
-    from llmobs import names, normalize, pii, prices
+    from llmobs import limits, names, normalize, pii, prices
 
     return {
+        "budget": limits.budget(settings.limits),
         "names": names,
         "otlp_env": settings.otlp.env_vars() if settings.backend == "otlp" else [],
         "normalize": normalize.statements(),
