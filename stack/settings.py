@@ -134,10 +134,19 @@ class Datadog(_Model):
 
 
 class Otlp(_Model):
-    """A generic OTLP vendor for ``backend: otlp``."""
+    """A generic OTLP vendor for ``backend: otlp``.
+
+    Transport security follows the endpoint: ``https://`` is TLS, ``http://`` is plaintext, and a
+    bare ``host:port`` is TLS unless ``tls: off`` (safe by default: vendors terminate TLS, and a
+    plaintext connection to a TLS port fails loudly rather than leaking data). ``tls: on`` / ``off``
+    must agree with a scheme when one is given.
+    """
 
     endpoint: str = ""
     protocol: Literal["grpc", "http"] = "grpc"
+    tls: Literal["auto", "on", "off"] = Field(
+        "auto", description="auto: https:// and host:port use TLS, http:// is plaintext; on/off: force it"
+    )
     headers: dict[str, str] = {}
     signals: list[Literal["traces", "metrics", "logs"]] = ["traces", "metrics", "logs"]
 
@@ -159,9 +168,35 @@ class Otlp(_Model):
     @field_validator("endpoint")
     @classmethod
     def _url(cls, value: str) -> str:
+        scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", value)
+        if scheme and scheme[1].lower() not in ("http", "https"):
+            raise ValueError(
+                f"scheme {scheme[1]!r} of {value!r} is not supported; use https:// (TLS), http:// (plaintext)"
+                " or host:port"
+            )
         if value and not re.match(r"^(https?://)?[A-Za-z0-9.\-\[\]:]+(:\d+)?(/.*)?$", value):
             raise ValueError(f"{value!r} is not an endpoint like https://otlp.example.com:4317")
         return value
+
+    @property
+    def scheme(self) -> str:
+        """``http``, ``https`` or ``""`` (a bare host:port)."""
+        match = re.match(r"^(https?)://", self.endpoint, re.IGNORECASE)
+        return match[1].lower() if match else ""
+
+    @property
+    def insecure(self) -> bool:
+        """True when the exporter must speak plaintext: an ``http://`` endpoint, or ``tls: off``."""
+        return self.scheme == "http" or (self.scheme == "" and self.tls == "off")
+
+    @property
+    def exporter_endpoint(self) -> str:
+        """The endpoint as the collector's exporter takes it: gRPC gets ``host:port`` (security is
+        rendered as ``tls.insecure``); HTTP gets a URL whose scheme says it."""
+        rest = re.sub(r"^https?://", "", self.endpoint, flags=re.IGNORECASE)
+        if self.protocol == "grpc":
+            return rest.split("/", 1)[0]
+        return f"{'http' if self.insecure else 'https'}://{rest}"
 
     @model_validator(mode="after")
     def _grpc_port(self) -> Otlp:
@@ -170,6 +205,17 @@ class Otlp(_Model):
             raise ValueError(
                 f"otlp.endpoint {self.endpoint!r} needs a port for gRPC (e.g. {hostport}:4317 or {hostport}:443),"
                 " or set otlp.protocol=http"
+            )
+        path = re.sub(r"^https?://", "", self.endpoint).partition("/")[2]
+        if self.protocol == "grpc" and path:
+            raise ValueError(
+                f"otlp.endpoint {self.endpoint!r} has a path (/{path}), which gRPC cannot use;"
+                " drop it or set otlp.protocol=http"
+            )
+        if self.scheme and self.tls != "auto" and (self.tls == "on") != (self.scheme == "https"):
+            raise ValueError(
+                f"otlp.tls is {self.tls!r} but otlp.endpoint {self.endpoint!r} says {self.scheme}://;"
+                " drop the scheme or set otlp.tls=auto"
             )
         return self
 
