@@ -32,6 +32,9 @@ HOME_DASHBOARD = "llm-overview.json"
 
 # Where the collector keeps its persistent queue inside its container.
 COLLECTOR_STORAGE_DIR = "/var/lib/otelcol"
+# Where the llmobs collector image reads its config and price table (collector/Dockerfile).
+COLLECTOR_CONFIG_DIR = "/etc/otelcol-llmobs"
+PRICES_FILE = "prices.json"
 
 # Grafana datasource UIDs: fixed so dashboards and cross-links can name them.
 DS_PROMETHEUS = "prometheus"

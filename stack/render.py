@@ -24,6 +24,8 @@ COLLECTOR_CONFIG = "collector/config.yaml"
 DASHBOARDS_DIR = "grafana/dashboards"
 RULES_FILE = "prometheus/rules/llmobs.yml"
 DATADOG_DASHBOARD = "datadog/dashboard.json"
+PRICES = f"collector/{catalog.PRICES_FILE}"
+GENERATED_PRICES = "generated:prices"  # written by llmobs.prices.price_file() from genai-prices
 _TEMPLATE_PACKAGES = ("collector", "prometheus", "tempo", "loki", "grafana")
 
 
@@ -38,13 +40,21 @@ class Output:
 
     @property
     def static(self) -> bool:
-        return not self.source.endswith(".j2")
+        return not self.source.endswith(".j2") and not self.generated
+
+    @property
+    def generated(self) -> bool:
+        return self.source.startswith("generated:")
 
 
 def plan(settings: Settings) -> list[Output]:
     """The files a backend's bundle holds, compose file last (it mounts the others)."""
+    config_dir = catalog.COLLECTOR_CONFIG_DIR
     outputs = [
-        Output(COLLECTOR_CONFIG, "collector/config.yaml.j2", catalog.COLLECTOR, "/etc/otelcol-contrib/config.yaml")
+        Output(COLLECTOR_CONFIG, "collector/config.yaml.j2", catalog.COLLECTOR, f"{config_dir}/config.yaml"),
+        Output(PRICES, GENERATED_PRICES, catalog.COLLECTOR, f"{config_dir}/{catalog.PRICES_FILE}"),
+        # The llmobs collector image's build context (compose `build:`): the bundle builds it anywhere.
+        *(Output(f"collector/{rel}", f"llmobs.collector:{rel}") for rel in collector_build_files()),
     ]
     if settings.backend == "grafana":
         outputs += [
@@ -85,6 +95,37 @@ def plan(settings: Settings) -> list[Output]:
     return outputs
 
 
+def collector_build_files() -> list[str]:
+    """What ``collector/Dockerfile`` builds from: the builder manifest and the processor's sources.
+
+    Tests and test data stay out: the image needs only what compiles.
+    """
+    root = files("llmobs.collector")
+    found = ["Dockerfile", "builder-config.yaml"]
+
+    def walk(folder: Any, prefix: str) -> None:
+        for entry in folder.iterdir():
+            rel = f"{prefix}/{entry.name}"
+            if entry.is_dir():
+                if entry.name not in ("testdata", "__pycache__"):
+                    walk(entry, rel)
+            elif entry.name in ("go.mod", "go.sum") or (
+                entry.name.endswith(".go") and not entry.name.endswith("_test.go")
+            ):
+                found.append(rel)
+
+    walk(root.joinpath("processor"), "processor")
+    return sorted(found)
+
+
+def _generate(source: str) -> bytes:
+    from llmobs import prices
+
+    if source == GENERATED_PRICES:
+        return prices.price_file()
+    raise LlmobsError(f"unknown generated file {source}", where="llmobs.render", fix="report this as a bug")
+
+
 def dashboard_names() -> list[str]:
     folder = files("llmobs.grafana.dashboards")
     return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".json"))
@@ -101,7 +142,9 @@ def render(settings: Settings) -> dict[str, bytes]:
         if out.path == COMPOSE_FILE:
             context["mounts"] = mounts
             context["config_hash"] = {svc: _digest(bundle, outs) for svc, outs in mounts.items()}
-        if out.static:
+        if out.generated:
+            bundle[out.path] = _generate(out.source)
+        elif out.static:
             package, _, resource = out.source.partition(":")
             bundle[out.path] = files(package).joinpath(resource).read_bytes()
         else:
@@ -113,16 +156,20 @@ def render(settings: Settings) -> dict[str, bytes]:
 
 def _extra_context(settings: Settings) -> dict[str, Any]:
     """Values computed from settings that several templates share (prices, PII rules, ...)."""
-    from llmobs import limits, names, normalize, pii, prices
+    from importlib.metadata import version
+
+    from llmobs import enrich, limits, names, pii, versions
+
+    for i, pattern in enumerate(settings.pii.patterns):
+        pii.check_re2(pattern.regex, key=f"pii.patterns[{i}].regex")
 
     return {
+        "default_collector_image": versions.collector_image(),
         "budget": limits.budget(settings.limits),
         "names": names,
         "otlp_env": settings.otlp.env_vars() if settings.backend == "otlp" else [],
-        "normalize": normalize.statements(),
-        "enrich": normalize.enrich(settings.environment),
-        "pii": pii.rules(settings.pii),
-        "prices": prices.table(settings),
+        "enrich": enrich.enrich(settings.environment),
+        "prices_version": version("genai-prices"),
     }
 
 

@@ -26,7 +26,17 @@ GRAFANA_IMAGE = "grafana/grafana:13.2.0"
 TEMPO_IMAGE = "grafana/tempo:3.0.3"
 LOKI_IMAGE = "grafana/loki:3.7.6"
 PROMETHEUS_IMAGE = "prom/prometheus:v3.14.0"
+# Not rendered yet (issue 13); pinned now so scripts/build-prometheus builds the alertmanager and
+# amtool the tests run from the same release. The newest the Go module proxy serves here.
+ALERTMANAGER_IMAGE = "prom/alertmanager:v0.35.0"
+
+
+# The llmobs collector image (collector/Dockerfile: stock components plus our llmobs processor). Its
+# tag carries the collector version and llmobs' own: the processor changes with llmobs releases.
+COLLECTOR_REPOSITORY = "llmobs/otelcol-llmobs"
 
 
 def collector_image() -> str:
-    return f"otel/opentelemetry-collector-contrib:{otelcol_version()}"
+    from llmobs import __version__
+
+    return f"{COLLECTOR_REPOSITORY}:{otelcol_version()}-{__version__}"
