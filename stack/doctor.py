@@ -68,9 +68,16 @@ def _checks(loaded: Loaded) -> Iterator[Check]:
     if engine is None:
         return
     yield _disk(engine)
+    builds = stack.builds
     for service, ref in stack.images.items():
         if engine.has_image(ref):
             yield Check(f"image {service}", True, f"{ref} present")
+        elif service in builds:
+            yield Check(
+                f"image {service}",
+                True,
+                f"{ref} not present; `llmobs up` pulls it or builds it from {builds[service] / 'Dockerfile'}",
+            )
         elif _pullable(engine, ref):
             yield Check(f"image {service}", True, f"{ref} not present; `llmobs up` will pull it")
         else:

@@ -215,6 +215,22 @@ class Engine:
         except docker.errors.DockerException as exc:
             raise _unreachable(self.host, exc) from None
 
+    def build(self, context: str, ref: str, on_step: Callable[[str], None]) -> None:
+        """Build ``ref`` from the Dockerfile in ``context``, reporting each step line; raise on failure."""
+        import docker
+
+        try:
+            for event in self.client.api.build(path=context, tag=ref, rm=True, forcerm=True, decode=True):
+                if "error" in event:
+                    raise LlmobsError(str(event["error"]).strip())
+                line = str(event.get("stream", "")).strip()
+                if line:
+                    on_step(line)
+        except docker.errors.APIError as exc:
+            raise LlmobsError(str(exc.explanation or exc)) from None
+        except docker.errors.DockerException as exc:
+            raise _unreachable(self.host, exc) from None
+
     def logs(self, container_id: str, tail: int) -> str:
         import docker
 

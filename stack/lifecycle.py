@@ -68,6 +68,15 @@ class Stack:
         return {name: svc["image"] for name, svc in self.spec["services"].items()}
 
     @property
+    def builds(self) -> dict[str, Path]:
+        """Services whose image the bundle can build (compose ``build:``), with their build context."""
+        return {
+            name: self.bundle_dir / svc["build"]["context"]
+            for name, svc in self.spec["services"].items()
+            if isinstance(svc.get("build"), dict)
+        }
+
+    @property
     def ports(self) -> list[ports.HostPort]:
         return ports.published(self.rendered[COMPOSE_FILE], self.settings)
 
@@ -166,24 +175,52 @@ def _ensure_grafana_login(engine: Engine, stack: Stack, console: Any) -> None:
 
 
 def pull_missing(engine: Engine, stack: Stack, console: Any) -> None:
-    """Pull every image that is not on this machine, one progress bar each; one line per failure."""
+    """Pull every image that is not on this machine, one progress bar each; one line per failure.
+
+    An image the bundle can build (the llmobs collector: compose ``build:``) is built when it cannot
+    be pulled, showing the build step it is on.
+    """
     missing = {svc: ref for svc, ref in stack.images.items() if not engine.has_image(ref)}
     if not missing:
         return
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    builds = stack.builds
     with Progress(*columns, console=console) as progress:
         for service, ref in missing.items():
             task = progress.add_task(f"pull {ref}", total=None)
             try:
                 engine.pull(ref, lambda done, total, t=task: progress.update(t, completed=done, total=total or None))
             except LlmobsError as exc:
+                if service in builds:
+                    _build(engine, ref, builds[service], progress, task)
+                    continue
                 raise LlmobsError(
                     f"image {ref} is not on this machine and cannot be pulled: {exc.problem}",
                     key=f"images.{service}",
                     fix=f"connect to the network, `docker load` it, or --set images.{service}=<an image you have>",
                 ) from None
+
+
+def _build(engine: Engine, ref: str, context: Path, progress: Any, task: Any) -> None:
+    """Build ``ref`` from ``context`` (minutes: the collector is compiled), the current step on its bar."""
+    progress.update(task, description=f"build {ref}: starting")
+
+    def step(line: str) -> None:
+        if line.startswith("Step ") or line.startswith("#"):
+            progress.update(task, description=f"build {ref}: {line[:80]}")
+
+    try:
+        engine.build(str(context), ref, step)
+    except LlmobsError as exc:
+        raise LlmobsError(
+            f"image {ref} cannot be pulled and building it from {context / 'Dockerfile'} failed: {exc.problem}",
+            key="images.collector",
+            fix="the build needs Docker Hub's golang image and the Go module proxy; "
+            "or `docker load` it, or --set images.collector=<an image you have>",
+        ) from None
+    progress.update(task, description=f"built {ref}", completed=1, total=1)
 
 
 def wait_ready(engine: Engine, stack: Stack, console: Any, timeout: float) -> list[health.Status]:
