@@ -95,6 +95,12 @@ def quantile(q: float, bucket_selector: str, by: str = "", window: str = RI) -> 
     return f"histogram_quantile({q}, sum by ({labels}) (rate({bucket_selector}[{window}])))"
 
 
+def whole_number(count: str) -> str:
+    """A count of events as a whole number: ``increase()`` extrapolates (2.537 calls), so round it,
+    except that a count between 0 and 0.5 is one event, not none."""
+    return f"(round({count}) > 0 or ceil({count}))"
+
+
 def share(part: str, whole: str, by: str = "") -> str:
     """100 * part / whole; groups without any ``part`` show 0 instead of disappearing."""
     if by:
@@ -442,14 +448,52 @@ BUDGET = thresholds((ALERTS.cost_per_hour_usd * 0.8, "orange"), (ALERTS.cost_per
 ANY_IS_BAD = thresholds((1, "orange"))
 
 
+# TraceQL compares by type: ``span.llmobs.cost.usd > 0`` matches nothing on a double attribute and
+# ``gen_ai.usage.input_tokens > 1000.0`` nothing on an int (Tempo 3). Every TraceQL literal is written
+# by ``tq()`` from this table; attributes not listed are strings. tests/test_real_backend_fixes.py
+# fails on any literal in any dashboard whose type differs from its attribute's.
+TRACEQL_TYPES: dict[str, str] = {
+    n.COST_ATTR: "double",
+    n.UNPRICED_ATTR: "bool",
+    n.TIME_TO_FIRST_CHUNK: "double",
+    **{attr: "int" for attr in n.TOKEN_TYPES.values()},
+}
+
+
+def tq_literal(attribute: str, value: object) -> str:
+    """``value`` as a TraceQL literal of ``attribute``'s type (0 -> ``0.0`` for a double)."""
+    kind = TRACEQL_TYPES.get(attribute, "string")
+    if kind == "double":
+        return repr(float(value))  # type: ignore[arg-type]
+    if kind == "int":
+        if float(value) != int(value):  # type: ignore[arg-type]
+            raise ValueError(f"{attribute} is an int attribute; {value!r} is not an integer")
+        return str(int(value))  # type: ignore[call-overload]
+    if kind == "bool":
+        return "true" if value else "false"
+    return json.dumps(str(value))
+
+
+def tq(attribute: str, op: str, value: object) -> str:
+    """``span.<attribute> <op> <literal>`` with the literal typed to the attribute."""
+    return f"span.{attribute} {op} {tq_literal(attribute, value)}"
+
+
+def tq_var(ref: str, var: str) -> str:
+    """``ref`` filtered by a multi-value variable, keeping spans that lack the attribute: at "All"
+    ``=~ ".*"`` alone drops them in Tempo (e.g. LLM calls outside an agent, apps without an environment)."""
+    return f'({ref} =~ "${{{var}:pipe}}" || {ref} = nil)'
+
+
 def _traceql_filters(*, llm: bool) -> str:
-    """Variables in TraceQL need the pipe format: Grafana's default for Tempo is a glob ({a,b})."""
+    """Variables in TraceQL need the pipe format: Grafana's default for Tempo is a glob ({a,b}).
+    Every span has service.name (the SDK sets one), so that filter needs no nil branch."""
     parts = [
         'resource.service.name =~ "${service:pipe}"',
-        'resource.deployment.environment.name =~ "${environment:pipe}"',
+        tq_var("resource.deployment.environment.name", "environment"),
     ]
     if llm:
-        parts += [f'span.{n.PROVIDER} =~ "${{provider:pipe}}"', f'span.{n.REQUEST_MODEL} =~ "${{model:pipe}}"']
+        parts += [tq_var(f"span.{n.PROVIDER}", "provider"), tq_var(f"span.{n.REQUEST_MODEL}", "model")]
     return " && ".join(parts)
 
 
@@ -508,7 +552,7 @@ def overview() -> dict[str, Any]:
             "Unpriced calls",
             "LLM calls with token counts but no known price in the time range. Add a `prices:` override in "
             "llmobs.yaml; the Cost dashboard lists the models.",
-            prom(f"{total(increase(sel(UNPRICED)))} or vector(0)", instant=True),
+            prom(f"{whole_number(total(increase(sel(UNPRICED))))} or vector(0)", instant=True),
             CALLS_UNIT,
             ANY_IS_BAD,
             decimals=0,
@@ -593,7 +637,7 @@ def overview() -> dict[str, Any]:
             "Models called without a known price (their spend is missing above). Fix: a `prices:` entry in "
             "llmobs.yaml.",
             prom(
-                total(increase(sel(UNPRICED)), f"{PROVIDER}, {MODEL}"),
+                whole_number(total(increase(sel(UNPRICED)), f"{PROVIDER}, {MODEL}")),
                 f"{{{{{PROVIDER}}}}} / {{{{{MODEL}}}}}",
                 instant=True,
             ),
@@ -669,7 +713,7 @@ def agents() -> dict[str, Any]:
     ]
     agent_spans = (
         f'span.{n.OPERATION} = "{n.AGENT_OPERATION}" && {_traceql_filters(llm=False)} '
-        f'&& span.{n.AGENT_NAME} =~ "${{agent:pipe}}"'
+        f"&& {tq_var(f'span.{n.AGENT_NAME}', 'agent')}"
     )
     panels = [
         row("Agent runs"),
@@ -823,6 +867,10 @@ def cost() -> dict[str, Any]:
         return total(increase(sel(TOKENS, token_type(kind))))
 
     cached = total(increase(sel(TOKENS, f'{TOKEN_TYPE}=~"cache_read|cache_write"')))
+    # Models without cache reads show 0; models without input in the range show nothing (not NaN).
+    reads = total(increase(sel(TOKENS, token_type("cache_read"))), MODEL)
+    inputs = total(increase(sel(TOKENS, token_type("input"))), MODEL)
+    hit_ratio = f"100 * ({reads} or 0 * {inputs}) / ({inputs} > 0)"
     panels = [
         row("Spend"),
         stat("Spend", "US dollars spent in the time range.", prom(total(increase(spend)), instant=True), USD, NEUTRAL),
@@ -861,7 +909,7 @@ def cost() -> dict[str, Any]:
         stat(
             "Unpriced calls",
             "Calls whose spend is missing: no known price. See 'Unpriced calls by model'.",
-            prom(f"{total(increase(sel(UNPRICED)))} or vector(0)", instant=True),
+            prom(f"{whole_number(total(increase(sel(UNPRICED))))} or vector(0)", instant=True),
             CALLS_UNIT,
             ANY_IS_BAD,
             decimals=0,
@@ -908,8 +956,7 @@ def cost() -> dict[str, Any]:
             "Prompt-cache hit ratio by model",
             "Share of each model's input tokens read from the prompt cache in the time range.",
             prom(
-                f"100 * {total(increase(sel(TOKENS, token_type('cache_read'))), MODEL)} "
-                f"/ {total(increase(sel(TOKENS, token_type('input'))), MODEL)}",
+                hit_ratio,
                 f"{{{{{MODEL}}}}}",
                 instant=True,
             ),
@@ -920,7 +967,7 @@ def cost() -> dict[str, Any]:
             "Unpriced calls by model",
             "Models called without a known price. Fix: a `prices:` entry in llmobs.yaml.",
             prom(
-                total(increase(sel(UNPRICED)), f"{PROVIDER}, {MODEL}"),
+                whole_number(total(increase(sel(UNPRICED)), f"{PROVIDER}, {MODEL}")),
                 f"{{{{{PROVIDER}}}}} / {{{{{MODEL}}}}}",
                 instant=True,
             ),
@@ -932,7 +979,7 @@ def cost() -> dict[str, Any]:
         trace_table(
             "Most expensive LLM calls",
             "Recent priced LLM calls, most expensive first; open a row for the trace.",
-            f"{{ {LLM_SPANS} && span.{n.COST_ATTR} > 0 }} | select(span.{n.COST_ATTR}, span.{n.REQUEST_MODEL}, "
+            f"{{ {LLM_SPANS} && {tq(n.COST_ATTR, '>', 0)} }} | select(span.{n.COST_ATTR}, span.{n.REQUEST_MODEL}, "
             f"span.{n.INPUT_TOKENS}, span.{n.CACHE_READ_TOKENS}, span.{n.OUTPUT_TOKENS})",
             sort=n.COST_ATTR,
             w=16,
@@ -940,12 +987,12 @@ def cost() -> dict[str, Any]:
         trace_table(
             "Traces costing more than $min_trace_cost",
             "Traces whose LLM calls together cost more than the 'Trace cost above (USD)' variable.",
-            f"{{ {LLM_SPANS} && span.{n.COST_ATTR} > 0 }} | sum(span.{n.COST_ATTR}) > $min_trace_cost",
+            f"{{ {LLM_SPANS} && {tq(n.COST_ATTR, '>', 0)} }} | sum(span.{n.COST_ATTR}) > $min_trace_cost",
             sort="Start time",
             w=8,
         ),
     ]
-    variables = [*standard_vars(), textbox_var("min_trace_cost", "Trace cost above (USD)", "0.01")]
+    variables = [*standard_vars(), textbox_var("min_trace_cost", "Trace cost above (USD, a decimal: 0.50)", "0.01")]
     return dashboard(
         "llmobs-cost",
         "LLM cost",
@@ -958,23 +1005,41 @@ def cost() -> dict[str, Any]:
 # --- Logs ------------------------------------------------------------------------------------------
 
 
+# GenAI events in Loki: current ones carry gen_ai.operation.name; older-style ones (gen_ai.choice,
+# gen_ai.user.message, ... with gen_ai.system) carry an event name and gen_ai.system instead. Loki keeps
+# the event name only as the event.name attribute (structured metadata event_name).
+GENAI_EVENT_LABELS = (OPERATION, PROVIDER, n.prom_label("gen_ai.system"))
+EVENT_NAME = n.prom_label("event.name")
+GENAI_EVENT_NAME_RE = "gen_ai[.].+"
+GENAI_EVENT = " or ".join(
+    [*(f'{label} != ""' for label in GENAI_EVENT_LABELS), f'{EVENT_NAME} =~ "{GENAI_EVENT_NAME_RE}"']
+)
+NOT_GENAI_EVENT = " and ".join(
+    [*(f'{label} = ""' for label in GENAI_EVENT_LABELS), f'{EVENT_NAME} !~ "{GENAI_EVENT_NAME_RE}"']
+)
+# Loki's detected_level is filled for every record (from severity_text, severity_number or the line);
+# severity_text alone is missing on records that only set a number.
+LEVEL = "detected_level"
+WARN_OR_WORSE = "(?i)(warn|warning|error|err|fatal|critical|crit|alert|emerg|panic)"
+
+
 def logs_dashboard() -> dict[str, Any]:
     stream = f'{{{SERVICE}=~"$service", {ENVIRONMENT}=~"$environment"}}'
-    genai = f'{OPERATION} != ""'
+    genai = f"({GENAI_EVENT})"
     fields = ["gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"]
     line = (
         f"{{{{.{OPERATION}}}}} {{{{.{MODEL}}}}} in={{{{.{n.prom_label(fields[0])}}}}} "
         f"out={{{{.{n.prom_label(fields[1])}}}}} finish={{{{.{n.prom_label(n.FINISH_REASONS)}}}}} "
-        f"{{{{.{ERROR}}}}}"
+        f"{{{{.{ERROR}}}}} {{{{__line__}}}}"
     )
     panels = [
         timeseries(
             "Log lines/s by service and severity",
-            "App logs and GenAI events per second.",
+            "App logs and GenAI events per second, by Loki's detected level.",
             [
                 logql(
-                    f"sum by ({SERVICE}, severity_text) (rate({stream} [$__auto]))",
-                    "{{service_name}} {{severity_text}}",
+                    f"sum by ({SERVICE}, {LEVEL}) (rate({stream} [$__auto]))",
+                    f"{{{{{SERVICE}}}}} {{{{{LEVEL}}}}}",
                     metric=True,
                 )
             ],
@@ -983,7 +1048,7 @@ def logs_dashboard() -> dict[str, Any]:
         ),
         timeseries(
             "GenAI events/s by model",
-            "gen_ai.client.inference.operation.details events per second by model (apps that emit them).",
+            "GenAI events per second by model (inference details events, and older-style gen_ai.* events).",
             [logql(f"sum by ({MODEL}) (rate({stream} | {genai} [$__auto]))", f"{{{{{MODEL}}}}}", metric=True)],
             "count:events/s",
             datasource=LOKI,
@@ -991,18 +1056,19 @@ def logs_dashboard() -> dict[str, Any]:
         logs(
             "GenAI events",
             "Inference details events (model, tokens, finish reasons; messages when the app captures content, "
-            "masked by the collector). Expand a line and use 'View trace' to open its trace.",
-            f'{stream} | {genai} |~ "(?i)$search" | line_format "{line}"',
+            "masked by the collector) and older-style gen_ai.* events. The search runs on the formatted line "
+            "(event bodies are empty). Expand a line and use 'View trace' to open its trace.",
+            f'{stream} | {genai} | line_format "{line}" |~ "(?i)$search"',
         ),
         logs(
             "Errors and warnings",
-            "Log records with severity WARN or above, GenAI exception events included.",
-            f'{stream} | severity_number >= 13 |~ "(?i)$search"',
+            "Log records Loki detects as warning or worse (severity text or number), GenAI exception events included.",
+            f'{stream} | {LEVEL} =~ "{WARN_OR_WORSE}" |~ "(?i)$search"',
         ),
         logs(
             "App logs",
             "Everything else the apps log, newest first; 'View trace' on a line opens its trace.",
-            f'{stream} | {OPERATION} = "" |~ "(?i)$search"',
+            f'{stream} | {NOT_GENAI_EVENT} |~ "(?i)$search"',
         ),
     ]
     # Loki refuses selectors that match everything: "All" must be .+ for the service.

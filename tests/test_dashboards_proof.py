@@ -19,7 +19,6 @@ points. Then:
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import shutil
@@ -38,6 +37,7 @@ import yaml
 from llmobs import names as n
 from llmobs.grafana import build
 from llmobs.render import DASHBOARDS_DIR, RULES_FILE
+from tests.support import querylang
 from tests.support.bundle import render_to
 from tests.support.collector import llmobs_collector, logs, sink, spans, wait_for
 from tests.support.procs import free_port, require
@@ -51,7 +51,6 @@ pytestmark = [pytest.mark.collector, pytest.mark.prometheus]
 
 # Grafana's built-in variables, as a 5-minute dashboard range with a 15 s scrape interval gives them.
 GRAFANA_BUILTINS = {"__rate_interval": "1m", "__range": "5m", "__interval": "15s", "__auto": "1m"}
-LOKI_INDEX_LABELS = {"service_name", "deployment_environment_name"}  # Loki's default OTLP index labels
 
 
 @dataclass
@@ -87,22 +86,8 @@ def _prometheus_config(bundle: dict[str, bytes], exporter: str, rules: Path) -> 
 
 
 def _loki_entries(received: Path) -> list[dict[str, Any]]:
-    """Log records as Loki stores OTLP logs: index labels, and everything else as structured metadata."""
-    out = []
-    for rec in logs(received):
-        fields = {n.prom_label(k): _loki_value(v) for k, v in rec["resource"].items()}
-        fields |= {n.prom_label(k): _loki_value(v) for k, v in rec["attributes"].items()}
-        for key in ("severity_text", "trace_id", "severity_number"):
-            if rec[key]:
-                fields[key] = str(rec[key])
-        line = _loki_value(rec["body"]) if rec["body"] is not None else ""
-        index = {k: v for k, v in fields.items() if k in LOKI_INDEX_LABELS}
-        out.append({"index": index, "fields": fields, "line": line})
-    return out
-
-
-def _loki_value(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":")) if isinstance(value, list | dict) else str(value)
+    """Log records as Loki stores OTLP logs (tests.support.querylang models the real Loki 3.7.6)."""
+    return querylang.loki_entries(logs(received))
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -263,74 +248,10 @@ def test_the_unpriced_model_alert_fires_on_real_data(proof: Proof) -> None:
 
 # --- TraceQL on the spans Tempo would store ---------------------------------------------------------
 
-_COND = re.compile(
-    r'(?P<ref>(?:span|resource)\.[\w.]+|span:\w+)\s*(?P<op>=~|!=|>=|<=|=|>|<)\s*(?P<val>"(?:[^"\\]|\\.)*"|[-\w.]+)'
-)
 _REF = re.compile(r"(?<![\w:])(span|resource)\.([a-z_][\w]*(?:\.[a-z_][\w]*)*)")
-
-
-def _span_value(span: dict[str, Any], ref: str) -> Any:
-    scope, _, key = ref.partition(".")
-    if ref == "span:status":
-        return {0: "unset", 1: "ok", 2: "error"}[span["status"].get("code", 0)]
-    if ref == "span:duration":
-        return span["duration"]
-    if ref == "span:name":
-        return span["name"]
-    return (span["resource"] if scope == "resource" else span["attributes"]).get(key)
-
-
-def _compare(value: Any, op: str, raw: str) -> bool:
-    if value is None:
-        return False
-    want = raw[1:-1] if raw.startswith('"') else raw
-    if op == "=~":
-        return re.fullmatch(want, str(value)) is not None
-    if op in ("=", "!="):
-        return (str(value) == want) == (op == "=")
-    number = float(want)
-    return {">": value > number, "<": value < number, ">=": value >= number, "<=": value <= number}[op]
-
-
-def _spanset(text: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    conditions = [c.strip() for c in text.strip().strip("{}").split("&&")]
-    parsed = []
-    for cond in conditions:
-        m = _COND.fullmatch(cond)
-        assert m, f"unsupported TraceQL condition {cond!r}"
-        parsed.append((m["ref"], m["op"], m["val"]))
-    return [s for s in spans if all(_compare(_span_value(s, r), op, v) for r, op, v in parsed)]
-
-
-def _traceql(query: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Spans a TraceQL query of the subset the dashboards use would return."""
-    head, *pipeline = [p.strip() for p in re.split(r"\s\|\s", query)]
-    if ">>" in head:
-        left, right = head.split(">>")
-        ancestors = {(s["trace_id"], s["span_id"]) for s in _spanset(left, spans)}
-        by_id = {(s["trace_id"], s["span_id"]): s for s in spans}
-
-        def under(s: dict[str, Any]) -> bool:
-            key = (s["trace_id"], s["parent"])
-            while key in by_id:
-                if key in ancestors:
-                    return True
-                key = (s["trace_id"], by_id[key]["parent"])
-            return False
-
-        matched = [s for s in _spanset(right, spans) if under(s)]
-    else:
-        matched = _spanset(head, spans)
-    for stage in pipeline:
-        if stage.startswith("select("):
-            continue
-        m = re.fullmatch(r"sum\((span\.[\w.]+)\)\s*>\s*([\d.]+)", stage)
-        assert m, f"unsupported TraceQL stage {stage!r}"
-        totals: dict[str, float] = {}
-        for s in matched:
-            totals[s["trace_id"]] = totals.get(s["trace_id"], 0.0) + float(_span_value(s, m[1]) or 0)
-        matched = [s for s in matched if totals[s["trace_id"]] > float(m[2])]
-    return matched
+# TraceQL and LogQL evaluation (typed comparisons, nil, ||, detected_level, line_format then search):
+# tests/support/querylang.py, modelled on what the real Tempo 3.0.3 and Loki 3.7.6 did.
+_span_value, _traceql, _logql = querylang.span_value, querylang.traceql, querylang.logql
 
 
 def test_every_traceql_query_matches_spans_the_pipeline_emits(proof: Proof) -> None:
@@ -343,7 +264,7 @@ def test_every_traceql_query_matches_spans_the_pipeline_emits(proof: Proof) -> N
                 continue
             query = build.substitute(target["query"], dash, GRAFANA_BUILTINS)
             where = f"{file}: {panel['title']}"
-            for scope, key in _REF.findall(query):
+            for scope, key in _REF.findall(re.sub(r'"(?:[^"\\]|\\.)*"', '""', query)):
                 emitted = span_keys if scope == "span" else resource_keys
                 assert key in emitted, f"{where}: {scope}.{key} is on no {scope} the pipeline emits"
             matched = _traceql(query, proof.spans)
@@ -356,50 +277,6 @@ def test_every_traceql_query_matches_spans_the_pipeline_emits(proof: Proof) -> N
 
 
 # --- LogQL on the log records Loki would store ------------------------------------------------------
-
-_STAGE = re.compile(
-    r'\s*\|(?:~\s*"(?P<line>(?:[^"\\]|\\.)*)"'
-    r'|\s*line_format\s*"(?P<fmt>(?:[^"\\]|\\.)*)"'
-    r'|\s*(?P<label>\w+)\s*(?P<op>>=|<=|!=|=~|!~|=|>|<)\s*(?P<val>"(?:[^"\\]|\\.)*"|[\d.]+))'
-)
-
-
-def _logql(query: str, entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Entries a log query (optionally inside ``sum by (...) (rate(... [range]))``) selects, and the
-    labels it groups by or formats."""
-    labels: list[str] = []
-    if m := re.fullmatch(r"sum by \(([^)]*)\) \(rate\((.*) \[[^\]]+\]\)\)", query):
-        labels += m[1].split(", ")
-        query = m[2]
-    selector, _, rest = query.partition("}")
-    matchers = re.findall(r'(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"', selector + "}")
-    assert all(name in LOKI_INDEX_LABELS for name, _, _ in matchers), f"not an index label in {selector}"
-    assert any(op in ("=", "=~") and not re.fullmatch(v, "") for _, op, v in matchers), f"Loki refuses {selector}"
-    selected = [
-        e for e in entries if all(re.fullmatch(v, e["index"].get(k, "")) for k, op, v in matchers if op == "=~")
-    ]
-    pos = 0
-    while pos < len(rest):
-        m = _STAGE.match(rest, pos)
-        assert m, f"unsupported LogQL at {rest[pos:]!r}"
-        pos = m.end()
-        if m["line"] is not None:
-            selected = [e for e in selected if re.search(m["line"], e["line"])]
-        elif m["fmt"] is not None:
-            labels += re.findall(r"\{\{\s*\.(\w+)\s*\}\}", m["fmt"])
-        else:
-            selected = [e for e in selected if _label_filter(e["fields"].get(m["label"], ""), m["op"], m["val"])]
-    return selected, labels
-
-
-def _label_filter(value: str, op: str, raw: str) -> bool:
-    if raw.startswith('"'):
-        want = raw[1:-1]
-        return {"=": value == want, "!=": value != want}.get(op, bool(re.fullmatch(want, value)) == (op == "=~"))
-    if value == "":
-        return False
-    number, have = float(raw), float(value)
-    return {">": have > number, "<": have < number, ">=": have >= number, "<=": have <= number}[op]
 
 
 def test_every_logql_query_matches_logs_the_pipeline_emits(proof: Proof) -> None:
