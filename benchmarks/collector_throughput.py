@@ -190,7 +190,11 @@ def run_once(binary: Path, config: Path, workdir: Path, body: bytes, batch: int,
     """Spans/second from the first request until the sink accepted ``total`` spans."""
     with bench_sink(binary, workdir / "sink") as (target, telemetry):
         ports = llmobs_ports()
-        proc = start(binary, config, workdir / "collector", llmobs_env(target, workdir / "storage", ports), ports)
+        env = llmobs_env(target, workdir / "storage", ports)
+        prices = config.parent / "prices.json"  # the price table the full config's llmobs processor reads
+        if prices.is_file():
+            env["LLMOBS_PRICES_FILE"] = str(prices)
+        proc = start(binary, config, workdir / "collector", env, ports)
         try:
             url = f"{proc.http}/v1/traces"
             requests_needed = total // batch
@@ -234,11 +238,12 @@ def run_once(binary: Path, config: Path, workdir: Path, body: bytes, batch: int,
 
 def render_full(workdir: Path, sets: list[str]) -> Path:
     from llmobs.config import load
-    from llmobs.render import COLLECTOR_CONFIG, render
+    from llmobs.render import COLLECTOR_CONFIG, PRICES, render
 
     bundle = render(load(sets=sets, env={}, cwd=workdir).settings)
     path = workdir / "full.yaml"
     path.write_bytes(bundle[COLLECTOR_CONFIG])
+    (workdir / "prices.json").write_bytes(bundle[PRICES])
     return path
 
 

@@ -53,11 +53,17 @@ def test_manifest_versions_match_the_pinned_image() -> None:
     manifest = _manifest()
     version = manifest["dist"]["version"]
     assert versions.otelcol_version() == version
-    assert Settings().images.collector.endswith(f":{version}")
+    assert Settings().images.collector.startswith(f"{versions.COLLECTOR_REPOSITORY}:{version}-")
+    dockerfile = (REPO / "collector" / "Dockerfile").read_text()
+    assert f"ARG OCB_VERSION={version}\n" in dockerfile, "collector/Dockerfile builds with another ocb version"
     minor = int(version.split(".")[1])
     for section in (*SECTIONS, "providers"):
         for entry in manifest.get(section, []):
             module, mod_version = entry["gomod"].split()
+            if "path" in entry:  # our own processor, built from this repository
+                assert module == f"{manifest['dist']['module']}/processor/{module.rsplit('/', 1)[1]}", entry
+                assert mod_version == "v0.0.0" and (REPO / "collector" / entry["path"] / "go.mod").is_file(), entry
+                continue
             expected = f"v1.{minor - 94}.0" if "/confmap/" in module or section == "providers" else f"v{version}"
             assert mod_version == expected, entry
 
@@ -73,3 +79,35 @@ def test_build_script_caches_by_version_and_manifest_hash(otelcol: Path) -> None
     assert re.search(
         rf"/otelcol/{re.escape(_manifest()['dist']['version'])}-[0-9a-f]{{12}}/otelcol-llmobs$", str(otelcol)
     ) or (pytest.skip("LLMOBS_OTELCOL points at a binary outside the cache"))
+
+
+def test_processor_module_pins_the_distribution_core_versions() -> None:
+    """Go's minimal version selection would lift the whole distribution to a newer core otherwise."""
+    manifest = _manifest()
+    version = manifest["dist"]["version"]
+    stable = f"v1.{int(version.split('.')[1]) - 94}.0"
+    gomod = (REPO / "collector" / "processor" / "llmobsprocessor" / "go.mod").read_text()
+    core = re.findall(r"^\s*(?:require\s+)?(go\.opentelemetry\.io/collector/\S+) (v\S+)", gomod, re.M)
+    assert core, "no collector core modules in the processor's go.mod"
+    for module, mod_version in core:
+        assert mod_version in (stable, f"v{version}"), f"{module} {mod_version}: pin it to {stable} or v{version}"
+
+
+def test_bundle_carries_the_image_build_context(tmp_path: Path) -> None:
+    """compose `build:` works from any rendered bundle: the Dockerfile, the manifest and the processor sources."""
+    from tests.support.bundle import render_to
+
+    bundle = render_to(tmp_path)
+    compose = yaml.safe_load(bundle["docker-compose.yml"])
+    assert compose["services"]["collector"]["build"] == {"context": "./collector"}
+    for needed in ("collector/Dockerfile", "collector/builder-config.yaml"):
+        assert needed in bundle
+    sources = {p for p in bundle if p.startswith("collector/processor/")}
+    tracked = subprocess.run(
+        ["git", "ls-files", "collector/processor"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
+    expected = {
+        p for p in tracked if p.endswith((".go", "go.mod", "go.sum")) and "_test.go" not in p and "/testdata/" not in p
+    }
+    assert expected <= sources, expected - sources
+    assert not any(p.endswith("_test.go") or "/testdata/" in p for p in sources)

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from llmobs.errors import LlmobsError
-from llmobs.normalize import ottl_str
 from llmobs.pii import check_re2
 from llmobs.render import yaml_str
 from tests import pii_corpus
@@ -169,8 +168,9 @@ def test_user_patterns_get_their_own_placeholder(otelcol: Path, tmp_path: Path) 
         "c": "ACCT-9876 is first; [EMAIL]",
     }
     for name, text in expected.items():
-        # "$" anchors at the end of a whole value: inside structured or JSON values it is not the end.
-        carriers = ("span.attribute", "span.event", "log.body") if name == "b" else pii_corpus.CARRIERS
+        # "$" anchors at the end of a string; structured values are walked string by string, but a JSON
+        # string attribute is one string whose end is the JSON's.
+        carriers = [c for c in pii_corpus.CARRIERS if c != "log.json_attribute"] if name == "b" else pii_corpus.CARRIERS
         for carrier in carriers:
             assert pii_corpus.carried_text(received[f"{name}|{carrier}"], carrier) == text, carrier
 
@@ -245,16 +245,16 @@ RE2_CASES = [
 
 
 def test_re2_check_agrees_with_the_collector(otelcol: Path, tmp_path: Path) -> None:
-    """check_re2 accepts exactly what the collector's OTTL (Go regexp) compiles."""
+    """check_re2 accepts exactly what the llmobs processor (Go regexp) accepts as a pii pattern."""
     disagree = []
     for i, regex in enumerate(RE2_CASES):
-        statement = f'replace_pattern(span.attributes["x"], {ottl_str(regex)}, "y")'.replace("$", "$$")
         path = tmp_path / f"re2-{i}.yaml"
+        pattern = yaml_str(regex.replace("$", "$$"))
         path.write_text(
             "receivers: {otlp: {protocols: {http: {endpoint: '127.0.0.1:0'}}}}\n"
-            f"processors: {{transform: {{trace_statements: [{yaml_str(statement)}]}}}}\n"
+            f"processors: {{llmobs: {{pii: {{patterns: [{{name: X, regex: {pattern}}}]}}}}}}\n"
             "exporters: {debug: {}}\n"
-            "service: {pipelines: {traces: {receivers: [otlp], processors: [transform], exporters: [debug]}}}\n"
+            "service: {pipelines: {traces: {receivers: [otlp], processors: [llmobs], exporters: [debug]}}}\n"
         )
         go_ok = subprocess.run([str(otelcol), "validate", f"--config={path}"], capture_output=True).returncode == 0
         try:
@@ -274,6 +274,10 @@ def test_rendered_config_validates(otelcol: Path, tmp_path: Path, mode: str) -> 
         [str(otelcol), "validate", f"--config={config}"],
         capture_output=True,
         text=True,
-        env={"LLMOBS_COLLECTOR_STORAGE": str(tmp_path / "storage"), "PATH": "/usr/bin:/bin"},
+        env={
+            "LLMOBS_COLLECTOR_STORAGE": str(tmp_path / "storage"),
+            "LLMOBS_PRICES_FILE": str(config.parent / "prices.json"),
+            "PATH": "/usr/bin:/bin",
+        },
     )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -55,7 +55,47 @@ def test_validate(otelcol: Path, tmp_path: Path, case: str) -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "DD_API_KEY": "x", "VENDOR_KEY": "x", "HONEYCOMB_API_KEY": "x"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DD_API_KEY": "x",
+            "VENDOR_KEY": "x",
+            "HONEYCOMB_API_KEY": "x",
+            "LLMOBS_PRICES_FILE": str(config.parent / "prices.json"),
+        },
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "deprecated" not in result.stderr.lower(), result.stderr[-3000:]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rendered_config_is_short_enough_to_read(tmp_path: Path, case: str) -> None:
+    """What the collector does to users' data is reviewable: the rules are code and data, not config."""
+    lines = collector_config(tmp_path, *CASES[case]).read_text().count("\n")
+    assert lines < 300, f"{case}: {lines} lines"
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"{not json", "prices.json"),
+        (b'{"format": 999, "providers": []}', "prices.json"),
+        (b"", "prices.json"),
+    ],
+)
+def test_collector_refuses_a_bad_price_file_in_one_line(
+    otelcol: Path, tmp_path: Path, content: bytes, words: str
+) -> None:
+    config = collector_config(tmp_path)
+    bad = tmp_path / "prices.json"
+    bad.write_bytes(content)
+    result = subprocess.run(
+        [str(otelcol), "validate", f"--config={config}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "LLMOBS_PRICES_FILE": str(bad)},
+    )
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and words in errors[0], result.stderr[-2000:]
+    assert "panic" not in result.stderr and "goroutine" not in result.stderr

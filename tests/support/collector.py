@@ -21,6 +21,7 @@ from typing import Any
 
 import requests
 
+from llmobs import catalog
 from tests.support.procs import free_port
 
 SINK_CONFIG = """
@@ -158,6 +159,9 @@ def llmobs_collector(
 ) -> Iterator[Proc]:
     ports = llmobs_ports()
     env = llmobs_env(target, workdir / "storage", ports) | (extra_env or {})
+    prices = config.parent / catalog.PRICES_FILE  # rendered beside the config (collector/prices.json)
+    if prices.is_file():
+        env.setdefault("LLMOBS_PRICES_FILE", str(prices))
     proc = start(binary, config, workdir, env, ports)
     try:
         yield proc
