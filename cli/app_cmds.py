@@ -106,7 +106,7 @@ def _run_demo(
         )
     typer.echo(
         f"Sent {result.traces} traces ({result.failed} ended in an error, as planned) in {result.seconds:.1f} s; "
-        "open Grafana with `llmobs open`."
+        f"exported {result.tally.summary()}; open Grafana with `llmobs open`."
     )
 
 

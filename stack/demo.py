@@ -39,7 +39,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from llmobs.catalog import DEMO_DURATION_S, DEMO_RATE
+from llmobs.catalog import DEMO_DURATION_S, DEMO_RATE, OTLP_HTTP_PORT
+from llmobs.errors import LlmobsError
 from llmobs.instrument import build_providers, log_handler
 from llmobs.telemetry import Telemetry
 
@@ -537,15 +538,100 @@ def content_capture() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def make_app(service: Service, endpoint: str | None) -> App:
+# -- counting what the exporters delivered --
+SIGNAL_UNITS = {"spans": "spans", "logs": "log records", "metrics": "metric points"}
+
+
+class ExportFailed(LlmobsError):
+    """The demo ran but its exporter lost data (wrong port, no collector): exit 1, not a usage error (2)."""
+
+    exit_code = 1
+
+
+@dataclass
+class Tally:
+    """What the demo's exporters delivered and lost, per signal, and the exporter's last complaint."""
+
+    exported: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SIGNAL_UNITS, 0))
+    lost: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SIGNAL_UNITS, 0))
+    last_error: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, signal: str, items: int, ok: bool) -> None:
+        with self.lock:
+            (self.exported if ok else self.lost)[signal] += items
+
+    def summary(self) -> str:
+        return ", ".join(f"{self.exported[s]} {unit}" for s, unit in SIGNAL_UNITS.items())
+
+
+def _items(signal: str, batch: Any) -> int:
+    if signal != "metrics":
+        return len(batch)
+    return sum(
+        len(getattr(metric.data, "data_points", ()))
+        for rm in batch.resource_metrics
+        for sm in rm.scope_metrics
+        for metric in sm.metrics
+    )
+
+
+class _Counted:
+    """An exporter that counts what ``export()`` delivered (SUCCESS) or lost; everything else is the exporter's."""
+
+    def __init__(self, signal: str, inner: Any, tally: Tally) -> None:
+        self._signal, self._inner, self._tally = signal, inner, tally
+
+    def export(self, batch: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = self._inner.export(batch, *args, **kwargs)
+        except Exception as exc:  # the SDK's processors log and swallow this; count it first
+            self._tally.add(self._signal, _items(self._signal, batch), ok=False)
+            self._tally.last_error = f"{type(exc).__name__}: {exc}"
+            raise
+        self._tally.add(self._signal, _items(self._signal, batch), ok=getattr(result, "name", "") == "SUCCESS")
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _LastError(logging.Handler):
+    """Keeps the exporters' last warning for the one-line report, instead of a screenful of retries."""
+
+    def __init__(self, tally: Tally) -> None:
+        super().__init__(logging.WARNING)
+        self.tally = tally
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.tally.last_error = " ".join(record.getMessage().split())[:300]
+
+
+@contextmanager
+def _quiet_exporters(tally: Tally) -> Iterator[None]:
+    """The SDK's export errors go to the tally, not to the terminal (the demo reports them in one line)."""
+    logger = logging.getLogger("opentelemetry")
+    handler = _LastError(tally)
+    saved = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = saved
+
+
+def make_app(service: Service, endpoint: str | None, tally: Tally | None = None) -> App:
     """A simulated service exporting OTLP like ``llmobs.init()`` does (same providers, same helpers)."""
     attributes = {
         "service.name": service.name,
         "service.version": service.version,
         "deployment.environment.name": service.environment,
     }
+    wrap = (lambda signal, exporter: _Counted(signal, exporter, tally)) if tally is not None else None
     tracer_provider, meter_provider, logger_provider, _, _ = build_providers(
-        attributes, endpoint=endpoint, metric_interval_ms=METRIC_INTERVAL_MS
+        attributes, endpoint=endpoint, metric_interval_ms=METRIC_INTERVAL_MS, wrap=wrap
     )
     with content_capture():
         telemetry = Telemetry.for_providers(tracer_provider, meter_provider, logger_provider)
@@ -562,6 +648,7 @@ class Result:
     traces: int = 0
     failed: int = 0
     seconds: float = 0.0
+    tally: Tally = field(default_factory=Tally)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -581,10 +668,38 @@ def run(
     pii: bool = False,
     on_progress: Callable[[Result], None] = lambda _: None,
 ) -> Result:
-    """Send ``count`` traces at ``rate`` traces/s; shutting the apps' providers down at the end flushes them."""
+    """Send ``count`` traces at ``rate`` traces/s; shutting the apps' providers down at the end flushes them.
+
+    ``result.tally`` says what the exporters delivered; when they lost anything (a wrong port, no
+    collector) this raises :class:`ExportFailed` with the counts, after everything was tried.
+    """
     seed = seed if seed is not None else str(random.SystemRandom().randrange(1 << 32))
-    apps = {service.name: make_app(service, endpoint) for service in SERVICES}
     result = Result()
+    with _quiet_exporters(result.tally):
+        _send(result, endpoint=endpoint, count=count, rate=rate, seed=seed, pii=pii, on_progress=on_progress)
+    tally = result.tally
+    if any(tally.lost.values()) or not tally.exported["spans"]:
+        lost = ", ".join(f"{tally.lost[s]} {unit}" for s, unit in SIGNAL_UNITS.items() if tally.lost[s])
+        raise ExportFailed(
+            f"the exporter failed: exported {tally.summary()}; lost {lost or 'the rest'} to "
+            f"{endpoint or 'OTEL_EXPORTER_OTLP_ENDPOINT'}" + (f" ({tally.last_error})" if tally.last_error else ""),
+            key="llmobs demo",
+            fix=f"--endpoint must be a collector's OTLP/HTTP base URL, e.g. http://127.0.0.1:{OTLP_HTTP_PORT}",
+        )
+    return result
+
+
+def _send(
+    result: Result,
+    *,
+    endpoint: str | None,
+    count: int,
+    rate: float,
+    seed: str,
+    pii: bool,
+    on_progress: Callable[[Result], None],
+) -> None:
+    apps = {service.name: make_app(service, endpoint, result.tally) for service in SERVICES}
     started = time.monotonic()
 
     def one(index: int) -> None:
@@ -611,4 +726,3 @@ def run(
         for app in apps.values():
             app.shutdown()
     result.seconds = time.monotonic() - started
-    return result

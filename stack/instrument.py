@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -150,10 +151,13 @@ def build_providers(
     *,
     endpoint: str | None = None,
     metric_interval_ms: int | None = None,
+    wrap: Callable[[str, Any], Any] | None = None,
 ) -> tuple[Any, Any, Any, str, str]:
     """Tracer, meter and logger providers with batching OTLP exporters (shared by ``init`` and ``llmobs demo``).
 
-    Returns ``(tracer_provider, meter_provider, logger_provider, endpoint, protocol)``.
+    ``wrap(signal, exporter)`` may replace each exporter ("spans", "metrics", "logs") with a proxy, as
+    ``llmobs demo`` does to count what was delivered. Returns
+    ``(tracer_provider, meter_provider, logger_provider, endpoint, protocol)``.
     """
     from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
@@ -166,6 +170,12 @@ def build_providers(
     protocol = resolve_protocol()
     base, explicit = resolve_endpoint(endpoint, protocol)
     span_exporter, metric_exporter, log_exporter = _exporters(protocol, base if explicit else None)
+    if wrap is not None:
+        span_exporter, metric_exporter, log_exporter = (
+            wrap("spans", span_exporter),
+            wrap("metrics", metric_exporter),
+            wrap("logs", log_exporter),
+        )
     resource = Resource.create(
         {"telemetry.distro.name": "llmobs", "telemetry.distro.version": __version__, **resource_attributes}
     )
