@@ -475,6 +475,16 @@ def test_unpriced_calls_are_whole_and_the_cache_ratio_is_never_nan(tmp_path: Pat
 # --- Real collector: TLS and the log batch budget ----------------------------------------------------
 
 
+def _collector_config(settings: Any, folder: Path) -> Path:
+    """The rendered collector config and the files it reads (the price table), as in the bundle."""
+    bundle = render(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, data in bundle.items():
+        if path.startswith("collector/") and "/" not in path.removeprefix("collector/"):
+            (folder / path.removeprefix("collector/")).write_bytes(data)
+    return folder / "config.yaml"
+
+
 def _send_span(col_http: str) -> None:
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -498,11 +508,8 @@ def _send_span(col_http: str) -> None:
 def test_http_scheme_reaches_a_plaintext_grpc_sink(otelcol: Path, tmp_path: Path) -> None:
     """The observed failure: `http://host:4317` with protocol grpc did a TLS handshake and delivered nothing."""
     with sink(otelcol, tmp_path / "sink") as target:
-        bundle = render(
-            _settings("backend=otlp", f"otlp.endpoint=http://{target.grpc}", "otlp.protocol=grpc", tmp=tmp_path)
-        )
-        config = tmp_path / "config.yaml"
-        config.write_bytes(bundle["collector/config.yaml"])
+        settings = _settings("backend=otlp", f"otlp.endpoint=http://{target.grpc}", "otlp.protocol=grpc", tmp=tmp_path)
+        config = _collector_config(settings, tmp_path / "collector")
         with llmobs_collector(otelcol, config, tmp_path / "col", None) as col:
             _send_span(col.http)
             got = wait_for(lambda: spans(target.workdir / "received"), timeout=20)
@@ -579,8 +586,7 @@ def test_records_at_the_budget_reach_loki_in_requests_its_grpc_limit_takes(otelc
     grpc_limit = loki["server"]["grpc_server_max_recv_msg_size"]
     value = settings.limits.max_value_bytes
     per_record = settings.limits.max_record_bytes // value  # records exactly at the record budget
-    config = tmp_path / "config.yaml"
-    config.write_bytes(render(settings)["collector/config.yaml"])
+    config = _collector_config(settings, tmp_path / "collector")
     with (
         _size_recorder() as loki_stub,
         llmobs_collector(otelcol, config, tmp_path / "col", None, {"LLMOBS_LOKI_ENDPOINT": loki_stub["url"]}) as col,
