@@ -1,15 +1,17 @@
-"""Model prices from genai-prices, rendered as the collector's cost rules (OTTL, span context).
+"""Model prices from genai-prices, exported as the data file the collector's ``llmobs`` processor loads.
 
 Everything here runs at render time, from the data bundled with the installed
 genai-prices package (``genai_prices.data``); the collector never fetches prices.
-:func:`table` returns transform-processor groups (``CostRules.groups``) that the
-``transform/cost`` section of ``collector/config.yaml.j2`` renders verbatim.
+:func:`price_file` returns the price table as JSON (the renderer writes it next to the
+collector config); the Go package ``collector/processor/llmobsprocessor/internal/cost``
+loads it once at start and prices spans with the semantics below.
+:func:`check_price_file` refuses a malformed file (a user's own) before the collector sees it.
 
 What a span gets
     An LLM-call span with ``gen_ai.usage.input_tokens`` or ``gen_ai.usage.output_tokens`` gets
     either ``llmobs.cost.usd`` (double, US dollars) or ``llmobs.cost.unpriced = true``
     (bool) -- never both, and never a cost of 0 for "unknown". Spans without token
-    counts are not touched, nor are agent and workflow spans (``invoke_agent``,
+    counts are not priced, nor are agent and workflow spans (``invoke_agent``,
     ``invoke_workflow``, ``create_agent``): their usage is the sum of their LLM calls,
     which are priced themselves (pricing both would count the dollars twice, and the sum
     may span several models). The cost is what ``genai_prices.calc_price`` returns for
@@ -31,9 +33,8 @@ Which model
     ``gen_ai.response.model`` when present (the model that actually ran, often a
     dated snapshot with its own price), else ``gen_ai.request.model``. Matching is
     genai-prices' own: the name is lower-cased and every model's match clause
-    (equals / starts_with / ends_with / contains / regex / or / and) becomes an OTTL
-    condition, tried in genai-prices' order; the first match wins (every rule is
-    guarded by "nothing matched yet": OTTL has no else). Then the provider's
+    (equals / starts_with / ends_with / contains / regex / or / and) is tried in
+    genai-prices' order; the first match wins. Then the provider's
     ``fallback_model_providers`` (Azure -> OpenAI, Google -> Anthropic, ...), then, as
     genai-prices does, a second pass with a compact date suffix rewritten
     (``-20251211`` -> ``-2025-12-11``).
@@ -53,11 +54,11 @@ Which provider
     genai-prices does.
 
 Dates
-    Some prices change on a date or by time of day (DeepSeek off-peak). The rules carry
-    every dated price and pick, at run time, the one genai-prices picks for the span's
-    start time (UTC). Rendering therefore does not depend on the day it runs (the same
-    settings and genai-prices version give byte-identical output), and a late or
-    replayed span is priced at the price of its own day.
+    Some prices change on a date or by time of day (DeepSeek off-peak). The file carries
+    every dated price; the processor picks, per span, the one genai-prices picks for the
+    span's start time (UTC): the last active one, else the first. Export therefore does not
+    depend on the day it runs (the same genai-prices version gives a byte-identical file),
+    and a late or replayed span is priced at the price of its own day.
 
 Overrides
     ``settings.prices`` (USD per million tokens) win over genai-prices; the first
@@ -66,39 +67,52 @@ Overrides
     resolves to; ``model`` matches the priced model name (above), ``equals`` or
     ``starts_with``, case-insensitive. Without ``cache_read`` / ``cache_write`` cached
     tokens cost the input price (as genai-prices does for a model without one).
+    Overrides are processor config (rendered from llmobs.yaml), not part of this file.
 
 Not covered: price variants selected by request context (batch, ``service_tier``),
 non-token units (audio seconds, characters, images, web searches) and the 1-hour
 cache-write price (semconv has no attribute for them). A model genai-prices knows
 but gives no token or request price is unpriced.
 
-Layout and speed. The transform processor gives every group a fresh ``span.cache``, so
-state between groups travels in temporary ``llmobs.cost._*`` span attributes, which the
-last group deletes. Groups, in order: resolve provider and model (a few statements for
-genai-prices ids and well-known semconv names); the slow path for everything else (only
-if unresolved); overrides (only if configured); about 20 bucket groups, each holding the
-model rules of a few providers, or of a first-character block of a large provider
-(openrouter, azure) -- a span walks only its bucket; the compact-date second pass (only
-if nothing matched); the cost. Every span checks every group's condition, so there are
-few groups; every statement a span walks costs ~0.1-0.5 us, so equality alternatives are
-one ``Index`` over a ``|a|b|c|`` literal and a model's prices are one string literal
-parsed at run time (a string also parses much faster than a nested OTTL list at
-collector start). Measured on one core: ~60 us per LLM span (~16k/s), ~3 us per span
-without token counts; the collector needs ~4 s to parse the rules at start.
+The file (``FORMAT``; JSON, keys sorted, one provider per line, numbers as exact decimal text)::
+
+    {"format": 1,
+     "genai_prices_version": "0.2.3",
+     "provider_names": {"aws.bedrock": "aws", "azure.ai.openai": "azure", ...},
+     "providers": [
+      {"id": "anthropic", "provider_match": CLAUSE|null, "model_match": CLAUSE|null,
+       "fallback_model_providers": ["openai", ...],
+       "models": [{"id": "claude-3-5-haiku", "match": CLAUSE, "prices": PRICES}, ...]},
+      ...]}
+
+    CLAUSE  = {"equals": s} | {"starts_with": s} | {"ends_with": s} | {"contains": s}
+            | {"regex": RE2, "not_regex": RE2} (either may be absent; a name matches when
+              regex finds a match and not_regex does not) | {"or": [CLAUSE...]} | {"and": [CLAUSE...]}
+    PRICES  = SET | [{"constraint": null | {"start_date": "YYYY-MM-DD"}
+                                        | {"time_of_day": {"start": "HH:MM:SS", "end": "HH:MM:SS"}},
+                      "prices": SET}, ...]          (UTC; the last active entry wins, else the first)
+    SET     = {"input_mtok": P, "cache_read_mtok": P, "cache_write_mtok": P, "output_mtok": P,
+               "request_usd": P}                    (every key optional; {} = no price: unpriced)
+    P       = number | {"base": number, "tiers": [{"start": tokens, "price": number}, ...]}
+
+``*_mtok`` are USD per million tokens, ``request_usd`` USD per call (genai-prices'
+``requests_kcount`` / 1000). A tier applies when the input token count is above its start.
+``provider_names`` maps ``gen_ai.provider.name`` values to provider ids; it is consulted
+after the exact ids and before the ``provider_match`` clauses.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from llmobs import names as n
-from llmobs.normalize import ottl_str
-from llmobs.settings import PriceOverride, Settings
+from llmobs.errors import LlmobsError
+
+FORMAT = 1
 
 # Semconv gen_ai.provider.name values that genai-prices' own provider matching does not
 # resolve (or resolves to a less specific provider) -> genai-prices provider id. Every
@@ -111,7 +125,7 @@ SEMCONV_PROVIDERS: dict[str, str] = {
     "x_ai": "x-ai",
 }
 
-# Well-known gen_ai.provider.name values (semconv registry); resolved at render time.
+# Well-known gen_ai.provider.name values (semconv registry); resolved at export time.
 SEMCONV_VALUES = (
     "anthropic",
     "aws.bedrock",
@@ -131,92 +145,22 @@ SEMCONV_VALUES = (
     "x_ai",
 )
 
-# Temporary span attributes that carry state between groups (the last group deletes them).
-TMP_PROVIDER = "llmobs.cost._provider"
-TMP_KEY = "llmobs.cost._key"
-TMP_MODEL = "llmobs.cost._model"
-TMP_SPEC = "llmobs.cost._price"
+# genai-prices price keys the file carries (the token counts semconv has, plus the request price).
+TOKEN_PRICE_KEYS = ("input_mtok", "cache_read_mtok", "cache_write_mtok", "output_mtok")
+REQUEST_PRICE_KEY = "request_usd"
+_GENAI_REQUEST_KEY = "requests_kcount"
 
-# Rule statements per bucket group: fewer groups make spans without tokens cheaper (every
-# span checks every group's condition), smaller buckets make priced spans cheaper (a priced
-# span walks its bucket). A provider with more rules is split by the model's first character.
-BUCKET_STATEMENTS = 200
-
-_TOKEN_PRICE_KEYS = ("input_mtok", "cache_read_mtok", "cache_write_mtok", "output_mtok")
-_REQUEST_PRICE_KEY = "requests_kcount"
-
-# Constraint kinds in a rendered price candidate.
-_ALWAYS, _FROM_DATE, _TIME_OF_DAY = 0, 1, 2
-_NO_PRICE = "-"
-
-# genai-prices' _COMPACT_DATE_RE ("-20YYMMDD" before "-", ":" or the end, only real dates),
-# in RE2 (no lookahead: the following character is captured and put back).
-_YEAR = "(20[0-9]{2})"
-_COMPACT_DATES = (
-    f"-{_YEAR}(0[13578]|1[02])(0[1-9]|[12][0-9]|3[01])(-|:|$)",
-    f"-{_YEAR}(0[469]|11)(0[1-9]|[12][0-9]|30)(-|:|$)",
-    f"-{_YEAR}(02)(0[1-9]|1[0-9]|2[0-8])(-|:|$)",
-    "-(20(?:0[048]|[2468][048]|[13579][26]))(02)(29)(-|:|$)",
-)
-_COMPACT_HINT = "-20[0-9]{6}"
-_STRIP = r"^\s+|\s+$"
-_RE2_UNSUPPORTED = re.compile(r"\(\?[=!]|\(\?<[=!]|\(\?P=|\\[1-9]|\\Z|\(\?>|[*+?}]\+")
+# JSON numbers are written from Decimal as exact text: json.dumps cannot, so they travel as
+# marked strings and the marks are removed afterwards.
+_NUM_MARK = "\x00num:"
+_NUM_MARKED = re.compile(r'"\\u0000num:(-?[0-9]+(?:\.[0-9]+)?)"')
 
 
-@dataclass(frozen=True)
-class CostRules:
-    """Transform-processor groups (span context) plus a summary of what they price."""
-
-    groups: list[dict[str, Any]] = field(default_factory=list)
-    entries: int = 0  # (provider, model) pairs from genai-prices, each one rule
-    overrides: int = 0
-    skipped: tuple[str, ...] = ()  # clauses OTTL cannot express (they never match); empty for the bundled data
-
-    @property
-    def statements(self) -> int:
-        return sum(len(g["statements"]) for g in self.groups)
+class Untranslatable(ValueError):
+    """A genai-prices regex clause that RE2 cannot express with Python's meaning."""
 
 
-# --------------------------------------------------------------------------- OTTL helpers
-
-
-def _attr(key: str) -> str:
-    return f"span.attributes[{ottl_str(key)}]"
-
-
-def _cache(key: str) -> str:
-    return f"span.cache[{ottl_str(key)}]"
-
-
-def _lit(value: str) -> str:
-    """An OTTL string literal that survives the collector's ``${...}`` expansion (``$`` -> ``$$``)."""
-    return ottl_str(value).replace("$", "$$")
-
-
-def _num(value: Decimal | int) -> str:
-    """A number as plain decimal text (no exponent), which OTTL's ``Double()`` parses."""
-    text = format(Decimal(value), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def _one_of(values: Sequence[str], var: str) -> str:
-    """``var`` is one of ``values``; ``var`` holds ``|value|`` (see :func:`_pipe_wrapped`)."""
-    assert all(v and "|" not in v for v in values)
-    return f"Index({_lit('|' + '|'.join(values) + '|')}, {var}) >= 0"
-
-
-def _pipe_wrapped(target: str, source: str) -> list[str]:
-    """``target = "|" + source + "|"``, or ``"||"`` (never in a ``|a|b|`` list) if source holds a pipe."""
-    return [
-        f'set({target}, Concat(["|", {source}, "|"], "")) where {source} != nil and Index({source}, "|") < 0',
-        f'set({target}, "||") where {target} == nil',
-    ]
-
-
-class _Untranslatable(ValueError):
-    pass
+# --------------------------------------------------------------------------- regex: Python -> RE2
 
 
 def _group_end(pattern: str, start: int) -> int:
@@ -231,6 +175,8 @@ def _group_end(pattern: str, start: int) -> int:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
+            if pattern[i + 1 : i + 2] == "^":
+                i += 1
             if pattern[i + 1 : i + 2] == "]":
                 i += 1
         elif ch == "(":
@@ -240,224 +186,192 @@ def _group_end(pattern: str, start: int) -> int:
             if depth == 0:
                 return i
         i += 1
-    raise _Untranslatable(pattern)
+    raise Untranslatable(f"unbalanced group in {pattern!r}")
 
 
-def _regex(pattern: str, var: str) -> str:
-    """A Python ``re.search`` pattern as an OTTL condition (RE2); a leading ``^(?!...)`` becomes ``not``."""
+# Escapes whose Python (str pattern, Unicode) meaning RE2 spells differently, or cannot spell.
+_ESCAPES = {"d": r"\p{Nd}", "D": r"\P{Nd}", "Z": r"\z"}
+_REFUSED_ESCAPES = set("wWsSbB0123456789")
+_QUANTIFIERS = set("*+?}")
+
+
+def _translate(pattern: str, whole: str) -> str:
+    """One Python ``re.search`` pattern as RE2 with the same matches.
+
+    ``\\d`` is any Unicode decimal digit in Python (``\\p{Nd}``), ``\\Z`` is RE2's ``\\z``,
+    and ``$`` also matches before a final newline in Python (``(?:\\n?\\z)``; only whether
+    a match exists matters). Lookarounds, backreferences, atomic groups, possessive
+    quantifiers, inline flags and the Unicode-dependent ``\\w \\s \\b`` classes are refused.
+    """
+    out: list[str] = []
+    i, in_class, after_quantifier = 0, False, False
+    while i < len(pattern):
+        ch = pattern[i]
+        quantifier = False
+        if ch == "\\":
+            nxt = pattern[i + 1 : i + 2]
+            if not nxt or nxt in _REFUSED_ESCAPES:
+                raise Untranslatable(f"\\{nxt} in {whole!r}")
+            out.append(_ESCAPES.get(nxt, "\\" + nxt) if not (in_class and nxt == "Z") else "\\" + nxt)
+            i += 2
+            after_quantifier = False
+            continue
+        if in_class:
+            if ch == "[" and pattern[i + 1 : i + 2] == ":":
+                raise Untranslatable(f"POSIX class in {whole!r}")
+            in_class = ch != "]"
+            out.append(ch)
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            for lead in ("^", "]"):  # a leading ] is a literal in both dialects
+                if pattern[i + 1 : i + 2] == lead:
+                    out.append(lead)
+                    i += 1
+        elif ch == "(" and pattern[i + 1 : i + 2] == "?":
+            if pattern[i + 2 : i + 3] == ":":
+                out.append("(?:")
+                i += 3
+            elif pattern[i + 2 : i + 4] == "P<":
+                out.append("(?P<")
+                i += 4
+            else:
+                raise Untranslatable(f"{pattern[i : i + 4]!r} in {whole!r}")
+            after_quantifier = False
+            continue
+        elif ch == "$":
+            out.append(r"(?:\n?\z)")
+        elif ch == "+" and after_quantifier:
+            raise Untranslatable(f"possessive quantifier in {whole!r}")
+        else:
+            quantifier = ch in _QUANTIFIERS
+            out.append(ch)
+        after_quantifier = quantifier
+        i += 1
+    if in_class:
+        raise Untranslatable(f"unterminated class in {whole!r}")
+    return "".join(out)
+
+
+def re2_clause(pattern: str) -> dict[str, str]:
+    """A genai-prices regex clause as ``{"regex": ..., "not_regex": ...}`` (RE2, search semantics).
+
+    A leading negative lookahead ``^(?!X)rest`` -- RE2 has none -- becomes
+    ``not_regex: ^(?:X)`` plus ``regex: ^(?:rest)``.
+    """
     if pattern.startswith("^(?!"):
         end = _group_end(pattern, 1)
         negative, rest = pattern[4:end], pattern[end + 1 :]
-        parts = [p for p in (negative, rest) if p]
-        conds = [f"not IsMatch({var}, {_lit('^(?:' + negative + ')')})"]
+        out = {"not_regex": "^(?:" + _translate(negative, pattern) + ")"}
         if rest:
-            conds.append(f"IsMatch({var}, {_lit('^(?:' + rest + ')')})")
-    else:
-        parts, conds = [pattern], [f"IsMatch({var}, {_lit(pattern)})"]
-    for part in parts:
-        if _RE2_UNSUPPORTED.search(part):
-            raise _Untranslatable(pattern)
-    return conds[0] if len(conds) == 1 else "(" + " and ".join(conds) + ")"
+            out["regex"] = "^(?:" + _translate(rest, pattern) + ")"
+        return out
+    return {"regex": _translate(pattern, pattern)}
 
 
-def _clause(clause: Any, var: str, wrapped: str | None = None) -> str:
-    """A genai-prices match clause as an OTTL condition on ``var`` (already lower-cased).
+# --------------------------------------------------------------------------- export
 
-    With ``wrapped`` (a variable holding ``|var|``), two or more ``equals`` alternatives of
-    an ``or`` become a single ``Index`` over a literal list.
-    """
+
+def _num(value: Decimal | int) -> str:
+    """A number as plain decimal text (no exponent, no trailing zeros)."""
+    text = format(Decimal(value), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _number(value: Decimal | int) -> str:
+    return _NUM_MARK + _num(value)
+
+
+def _clause(clause: Any, where: str) -> dict[str, Any]:
     from genai_prices import types as t
 
     if isinstance(clause, t.ClauseEquals):
-        return f"{var} == {_lit(clause.equals.lower())}"
+        return {"equals": clause.equals}
     if isinstance(clause, t.ClauseStartsWith):
-        return f"HasPrefix({var}, {_lit(clause.starts_with.lower())})"
+        return {"starts_with": clause.starts_with}
     if isinstance(clause, t.ClauseEndsWith):
-        return f"HasSuffix({var}, {_lit(clause.ends_with.lower())})"
+        return {"ends_with": clause.ends_with}
     if isinstance(clause, t.ClauseContains):
-        return f"Index({var}, {_lit(clause.contains.lower())}) >= 0"
+        return {"contains": clause.contains}
     if isinstance(clause, t.ClauseRegex):
-        return _regex(clause.regex, var)
+        try:
+            return re2_clause(clause.regex)
+        except Untranslatable as e:
+            raise Untranslatable(f"{where}: {e}") from None
     if isinstance(clause, t.ClauseOr):
-        equals = [c.equals.lower() for c in clause.or_ if isinstance(c, t.ClauseEquals)]
-        listable = wrapped is not None and len(equals) > 1 and all(e and "|" not in e for e in equals)
-        parts = [_one_of(equals, wrapped)] if listable and wrapped else []
-        parts += [_clause(c, var, wrapped) for c in clause.or_ if not (listable and isinstance(c, t.ClauseEquals))]
-        return parts[0] if len(parts) == 1 else "(" + " or ".join(parts) + ")"
+        return {"or": [_clause(c, where) for c in clause.or_]}
     if isinstance(clause, t.ClauseAnd):
-        return "(" + " and ".join(_clause(c, var, wrapped) for c in clause.and_) + ")"
-    raise _Untranslatable(repr(clause))
+        return {"and": [_clause(c, where) for c in clause.and_]}
+    raise Untranslatable(f"{where}: unknown genai-prices clause {clause!r}")
 
 
-def _literals(clause: Any) -> Iterable[str | None]:
-    """Literal strings of a clause (None for a regex: anything is possible)."""
+def _price(value: Any, scale: Decimal) -> Any:
     from genai_prices import types as t
 
-    if isinstance(clause, t.ClauseOr | t.ClauseAnd):
-        for sub in clause.or_ if isinstance(clause, t.ClauseOr) else clause.and_:
-            yield from _literals(sub)
-    elif isinstance(clause, t.ClauseRegex):
-        yield None
-    else:
-        yield next(v for v in vars(clause).values() if isinstance(v, str))
+    if isinstance(value, t.TieredPrices):
+        return {
+            "base": _number(value.base / scale),
+            "tiers": [{"start": tier.start, "price": _number(tier.price / scale)} for tier in value.tiers],
+        }
+    return _number(value / scale)
 
 
-def _fits(text: str, template: str) -> bool:
-    return len(text) == len(template) and all(
-        t == c or (t == "d" and c.isdigit()) for c, t in zip(text, template, strict=True)
-    )
-
-
-def _inserted_dash_possible(lit: str) -> bool:
-    """Whether ``lit`` can cover a dash that the compact-date rewrite inserts (``-20YY-MM-DD``)."""
-    for i, ch in enumerate(lit):
-        if ch != "-":
-            continue
-        before, after = lit[:i], lit[i + 1 :]
-        for left, right in (("-20dd", "dd-dd"), ("-20dd-dd", "dd")):
-            ok_before = _fits(before[-len(left) :], left[-len(before) :]) if before else True
-            if len(after) <= len(right):
-                ok_after = _fits(after, right[: len(after)])
-            else:
-                ok_after = _fits(after[: len(right)], right) and after[len(right)] in "-:"
-            if ok_before and ok_after:
-                return True
-    return False
-
-
-def _date_sensitive(clause: Any) -> bool:
-    """Whether a clause can match a compact-date-normalised name that it did not match before.
-
-    The rewrite only inserts dashes (``-20251211`` -> ``-2025-12-11``), so a literal that
-    matches the rewritten name but not the original one covers an inserted dash.
-    """
-    return any(lit is None or _inserted_dash_possible(lit) for lit in _literals(clause))
-
-
-# --------------------------------------------------------------------------- prices
-
-
-def _rows(prices: Any) -> list[tuple[int, str]]:
-    """``(start, row)`` per input-token tier, row = ``in,cache_read,cache_write,out,request,has_cr,has_cw``.
-
-    Token prices are USD per million tokens, ``request`` USD per call; ``has_cr`` /
-    ``has_cw`` are 1 when the model has a cache price (else genai-prices does not split
-    those tokens off the input). A span uses the last row whose start is below its input
-    token count (the first row starts at -1). ``[]``: no token or request price, or a
-    price set genai-prices itself refuses -- unpriced.
-    """
+def _price_set(prices: Any, where: str) -> dict[str, Any]:
+    """The token and request prices of one genai-prices price set; ``{}`` if it has none (unpriced)."""
     from genai_prices import types as t
     from genai_prices.units import _get_registry
 
     try:
-        prices.calc_price(t.Usage())  # genai-prices validates the price set here
+        prices.calc_price(t.Usage())  # genai-prices refuses an inconsistent price set here
     except (ValueError, KeyError):
-        return []
-    values = {k: getattr(prices, k, None) for k in (*_TOKEN_PRICE_KEYS, _REQUEST_PRICE_KEY)}
-    if all(v is None for v in values.values()):
-        return []
+        return {}
     registry = _get_registry()
-    for key in _TOKEN_PRICE_KEYS:
-        assert registry.unit_for_price_key(key).per == 1_000_000, key
-    request_per = registry.unit_for_price_key(_REQUEST_PRICE_KEY).per
-    starts = sorted({tier.start for v in values.values() if isinstance(v, t.TieredPrices) for tier in v.tiers})
-
-    def at(value: Any, start: int) -> Decimal:
-        if value is None:
-            return Decimal(0)
-        if not isinstance(value, t.TieredPrices):
-            return value
-        price = value.base
-        for tier in value.tiers:  # sorted by start; a tier applies above its start
-            if tier.start <= start:
-                price = tier.price
-        return price
-
-    rows = []
-    for start in [-1, *starts]:
-        fields = [
-            at(values["input_mtok"], start),
-            at(values["cache_read_mtok"], start),
-            at(values["cache_write_mtok"], start),
-            at(values["output_mtok"], start),
-            at(values[_REQUEST_PRICE_KEY], start) / request_per,
-            0 if values["cache_read_mtok"] is None else 1,
-            0 if values["cache_write_mtok"] is None else 1,
-        ]
-        rows.append((start, ",".join(_num(f) for f in fields)))
-    return rows
+    out: dict[str, Any] = {}
+    for key in TOKEN_PRICE_KEYS:
+        if registry.unit_for_price_key(key).per != 1_000_000:
+            raise ValueError(f"{where}: genai-prices changed the unit of {key}")
+        if (value := getattr(prices, key, None)) is not None:
+            out[key] = _price(value, Decimal(1))
+    if (value := getattr(prices, _GENAI_REQUEST_KEY, None)) is not None:
+        out[REQUEST_PRICE_KEY] = _price(value, Decimal(registry.unit_for_price_key(_GENAI_REQUEST_KEY).per))
+    return out
 
 
-def _seconds_of_day(value: time) -> int:
+def _time_of_day(value: time, where: str) -> str:
     if value.tzinfo is not None:
         value = datetime.combine(date(1970, 1, 1), value).astimezone(UTC).time()
     if value.microsecond:
-        raise ValueError(f"time-of-day price boundary {value} is not a whole second")
-    return value.hour * 3600 + value.minute * 60 + value.second
+        raise ValueError(f"{where}: time-of-day price boundary {value} is not a whole second")
+    return value.strftime("%H:%M:%S")
 
 
-def _candidate(constraint: Any, prices: Any) -> tuple[str, list[tuple[int, str]]]:
-    """When a price set applies (``kind,a,b``, see :func:`_final_group`) and its rows."""
+def _constraint(constraint: Any, where: str) -> dict[str, Any] | None:
     from genai_prices import types as t
 
     if constraint is None:
-        kind, a, b = _ALWAYS, 0, 0
-    elif isinstance(constraint, t.StartDateConstraint):
-        start = datetime.combine(constraint.start_date, time(0), tzinfo=UTC)
-        kind, a, b = _FROM_DATE, int(start.timestamp()), 0
-    elif isinstance(constraint, t.TimeOfDateConstraint):
-        kind, a, b = _TIME_OF_DAY, _seconds_of_day(constraint.start_time), _seconds_of_day(constraint.end_time)
-    else:
-        raise ValueError(f"unknown genai-prices price constraint {constraint!r}")
-    return f"{kind},{a},{b}", _rows(prices)
+        return None
+    if isinstance(constraint, t.StartDateConstraint):
+        return {"start_date": constraint.start_date.isoformat()}
+    if isinstance(constraint, t.TimeOfDateConstraint):
+        return {
+            "time_of_day": {
+                "start": _time_of_day(constraint.start_time, where),
+                "end": _time_of_day(constraint.end_time, where),
+            }
+        }
+    raise ValueError(f"{where}: unknown genai-prices price constraint {constraint!r}")
 
 
-def _spec(model: Any) -> str:
-    """A model's prices as one string, parsed at run time by :func:`_final_group`.
-
-    A model with one price and no tiers -- nearly all -- is just its row; ``-`` means no
-    token price. Otherwise: candidates in genai-prices order, ``;``-separated, each
-    ``kind,a,b`` followed by ``|start/row`` per tier. A string rather than an OTTL list:
-    the collector parses a string literal far faster than a nested list of numbers, and
-    it parses thousands of them at every start.
-    """
+def _prices(model: Any, where: str) -> Any:
     from genai_prices import types as t
 
     if isinstance(model.prices, t.ModelPrice):
-        cands = [_candidate(None, model.prices)]
-    else:
-        cands = [_candidate(c.constraint, c.prices) for c in model.prices]
-    if len(cands) == 1 and len(cands[0][1]) <= 1:
-        rows = cands[0][1]
-        return rows[0][1] if rows else _NO_PRICE
-    return ";".join(head + "".join(f"|{start}/{row}" for start, row in rows) for head, rows in cands)
-
-
-def _override_spec(o: PriceOverride) -> str:
-    def d(value: float | None) -> Decimal:
-        return Decimal(str(value or 0))
-
-    fields = [
-        d(o.input),
-        d(o.cache_read),
-        d(o.cache_write),
-        d(o.output),
-        0,
-        0 if o.cache_read is None else 1,
-        0 if o.cache_write is None else 1,
+        return _price_set(model.prices, where)
+    return [
+        {"constraint": _constraint(c.constraint, where), "prices": _price_set(c.prices, where)} for c in model.prices
     ]
-    return ",".join(_num(f) for f in fields)
-
-
-# --------------------------------------------------------------------------- provider and model
-
-
-@dataclass
-class _Rule:
-    provider: str
-    model: str
-    clause: Any
-    spec: str
 
 
 def _providers() -> list[Any]:
@@ -466,18 +380,9 @@ def _providers() -> list[Any]:
     return providers
 
 
-def _model_rules(provider: Any, by_id: dict[str, Any]) -> list[_Rule]:
-    """genai-prices' ``Provider._match_model`` order: own models, then fallback providers' models."""
-    rules = [_Rule(provider.id, m.id, m.match, _spec(m)) for m in provider.models]
-    for fallback in provider.fallback_model_providers or ():
-        if fallback in by_id:
-            rules += [_Rule(fallback, m.id, m.match, _spec(m)) for m in by_id[fallback].models]
-    return rules
-
-
-def _known_names(providers: Sequence[Any]) -> dict[str, str]:
-    """Provider names resolved at render time: our semconv table, then every well-known semconv
-    value that genai-prices' own ``find_provider_by_id`` resolves (``aws.bedrock`` -> ``aws``)."""
+def provider_names(providers: Sequence[Any]) -> dict[str, str]:
+    """``gen_ai.provider.name`` values -> provider ids: our semconv table, then every well-known
+    semconv value that genai-prices' own ``find_provider_by_id`` resolves (``aws.bedrock`` -> ``aws``)."""
     from genai_prices.data_snapshot import find_provider_by_id
 
     ids = {prov.id for prov in providers}
@@ -486,368 +391,222 @@ def _known_names(providers: Sequence[Any]) -> dict[str, str]:
     for value in SEMCONV_VALUES:
         if value not in known and value not in ids and (found := find_provider_by_id(list(providers), value)):
             known[value] = found.id
-    return known
+    return dict(sorted(known.items()))
 
 
-def _resolve_statements(providers: Sequence[Any], *, full: bool, skipped: list[str]) -> list[str]:
-    """genai-prices' ``find_provider_by_id`` on ``span.cache["raw"]``, into ``span.cache["p"]``.
+def _provider(prov: Any) -> dict[str, Any]:
+    return {
+        "id": prov.id,
+        "provider_match": _clause(prov.provider_match, f"{prov.id}.provider_match") if prov.provider_match else None,
+        "model_match": _clause(prov.model_match, f"{prov.id}.model_match") if prov.model_match else None,
+        "fallback_model_providers": list(prov.fallback_model_providers or ()),
+        "models": [
+            {
+                "id": m.id,
+                "match": _clause(m.match, f"{prov.id}/{m.id}"),
+                "prices": _prices(m, f"{prov.id}/{m.id}"),
+            }
+            for m in prov.models
+        ],
+    }
 
-    Exact ids first (one string search), then known names; with ``full`` also every
-    provider's ``provider_match`` clause in data order (the slow path).
+
+def _dumps(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return _NUM_MARKED.sub(r"\1", text)
+
+
+def price_file() -> bytes:
+    """The price table of the installed genai-prices as the processor's JSON file (see the module doc).
+
+    Deterministic: the same genai-prices version gives byte-identical output. Raises
+    :class:`Untranslatable` if genai-prices ever ships a match rule RE2 cannot express
+    (rather than silently never matching it).
     """
-    p, raw, wrapped = _cache("p"), _cache("raw"), _cache("raw|")
-    out = [
-        *_pipe_wrapped(wrapped, raw),
-        f"set({p}, {raw}) where {raw} != nil and {_one_of([prov.id for prov in providers], wrapped)}",
-    ]
-    by_target: dict[str, list[str]] = {}
-    for value, pid in sorted(_known_names(providers).items()):
-        by_target.setdefault(pid, []).append(value)
-    for pid, values in sorted(by_target.items()):
-        names = " or ".join(f"{raw} == {_lit(v)}" for v in values)
-        out.append(f"set({p}, {_lit(pid)}) where {p} == nil and ({names})")
-    if full:
-        for prov in providers:
-            if prov.provider_match is not None:
-                try:
-                    cond = _clause(prov.provider_match, raw)
-                except _Untranslatable:
-                    skipped.append(f"provider_match of {prov.id}")
-                    continue
-                out.append(f"set({p}, {_lit(prov.id)}) where {p} == nil and {raw} != nil and {cond}")
-    return out
+    from genai_prices import __version__
 
-
-def _read_names() -> list[str]:
-    raw, m = _cache("raw"), _cache("m")
-    provider, response, request = _attr(n.PROVIDER), _attr(n.RESPONSE_MODEL), _attr(n.REQUEST_MODEL)
-    return [
-        f"set({raw}, ToLowerCase({provider})) where IsString({provider})",
-        f'replace_pattern({raw}, {_lit(_STRIP)}, "") where {raw} != nil and IsMatch({raw}, {_lit(_STRIP)})',
-        f'set({m}, ToLowerCase({response})) where IsString({response}) and {response} != ""',
-        f'set({m}, ToLowerCase({request})) where {m} == nil and IsString({request}) and {request} != ""',
-    ]
-
-
-@dataclass
-class _Unit:
-    """Rules that one bucket group walks for one provider: all of them, or one first-character block."""
-
-    provider: str
-    rules: list[_Rule]
-    keys: list[str]  # span keys (see _hand_over) that land here
-
-
-def _first_chars(clause: Any) -> set[str] | None:
-    """First characters a name matching ``clause`` can start with; None if anything."""
-    from genai_prices import types as t
-
-    if isinstance(clause, t.ClauseEquals | t.ClauseStartsWith):
-        lit = (clause.equals if isinstance(clause, t.ClauseEquals) else clause.starts_with).lower()
-        return {lit[0]} if lit and re.fullmatch(r"[a-z0-9]", lit[0]) else None
-    if isinstance(clause, t.ClauseOr):
-        subs = [_first_chars(c) for c in clause.or_]
-        return None if any(x is None for x in subs) else set().union(*(x for x in subs if x is not None))
-    if isinstance(clause, t.ClauseAnd):
-        subs = [x for x in (_first_chars(c) for c in clause.and_) if x is not None]
-        return set.intersection(*subs) if subs else None
-    return None
-
-
-def _units(provider: str, rules: list[_Rule]) -> list[_Unit]:
-    """A provider's rules, split by first character when there are more than BUCKET_STATEMENTS.
-
-    A block holds, in genai-prices order, every rule that can match a name starting with one
-    of its characters (rules that can match anything are in every block), so first-match
-    order is kept. Names starting with another character can only match those catch-all
-    rules: block ``*``.
-    """
-    if len(rules) <= BUCKET_STATEMENTS:
-        return [_Unit(provider, rules, [provider])]
-    firsts = [_first_chars(r.clause) for r in rules]
-    chars = sorted(set().union(*(f for f in firsts if f is not None)))
-
-    def picked(block: set[str]) -> list[_Rule]:
-        return [r for r, f in zip(rules, firsts, strict=True) if f is None or f & block]
-
-    units: list[_Unit] = []
-    block: set[str] = set()
-    for ch in chars:
-        if block and len(picked(block | {ch})) > BUCKET_STATEMENTS:
-            units.append(_Unit(provider, picked(block), [f"{provider}:{c}" for c in sorted(block)]))
-            block = set()
-        block.add(ch)
-    if block:
-        units.append(_Unit(provider, picked(block), [f"{provider}:{c}" for c in sorted(block)]))
-    units.append(_Unit(provider, picked(set()), [f"{provider}:*"]))
-    return units
-
-
-def _buckets(units: Sequence[_Unit]) -> list[list[_Unit]]:
-    """Units (data order) packed into buckets of about BUCKET_STATEMENTS rules, one unit per provider."""
-    buckets: list[list[_Unit]] = []
-    total = BUCKET_STATEMENTS
-    for unit in units:
-        if total + len(unit.rules) > BUCKET_STATEMENTS or any(u.provider == unit.provider for u in buckets[-1]):
-            buckets.append([])
-            total = 0
-        buckets[-1].append(unit)
-        total += len(unit.rules)
-    return buckets
-
-
-def _hand_over(split: dict[str, str]) -> list[str]:
-    """Resolved provider and model -> temporary attributes; the key picks the bucket group.
-
-    The key is ``|provider|``, or ``|provider:c|`` for a provider split by first character
-    ``c`` (``|provider:*|`` if no block starts with the model's first character).
-    """
-    p, m, key, first = _cache("p"), _cache("m"), _cache("key"), _cache("first")
-    ready = f"{p} != nil and {m} != nil"
-    st = [
-        f"set({_attr(TMP_MODEL)}, {m}) where {m} != nil",
-        f"set({_attr(TMP_PROVIDER)}, {p}) where {ready}",
-    ]
-    if split:
-        names = " or ".join(f"{p} == {_lit(pid)}" for pid in sorted(split))
-        st.append(f"set({first}, Substring({m}, 0, 1)) where {ready} and ({names})")
-        for pid, chars in sorted(split.items()):
-            st.append(
-                f'set({key}, Concat(["|", {p}, ":", {first}, "|"], "")) where {first} != nil'
-                f" and {p} == {_lit(pid)} and Index({_lit(chars)}, {first}) >= 0"
-            )
-            st.append(
-                f"set({key}, {_lit('|' + pid + ':*|')}) where {key} == nil and {first} != nil and {p} == {_lit(pid)}"
-            )
-    st.append(f'set({key}, Concat(["|", {p}, "|"], "")) where {key} == nil and {ready}')
-    st.append(f"set({_attr(TMP_KEY)}, {key}) where {key} != nil")
-    return st
-
-
-def _resolve_fast(providers: Sequence[Any], split: dict[str, str], skipped: list[str]) -> list[str]:
-    """Provider given as a genai-prices id or a well-known semconv name: a handful of statements."""
-    return [*_read_names(), *_resolve_statements(providers, full=False, skipped=skipped), *_hand_over(split)]
-
-
-def _resolve_slow(providers: Sequence[Any], split: dict[str, str], skipped: list[str]) -> list[str]:
-    """Everything else: provider_match clauses, litellm, or no provider at all (model_match)."""
-    from genai_prices.data_snapshot import find_provider_by_id
-
-    raw, p, m, rest, lit, by_model = (_cache(k) for k in ("raw", "p", "m", "rest", "litellm", "by_model"))
-    st = [
-        *_read_names(),
-        # litellm: a "vendor/model" name names the provider (genai-prices find_provider_model).
-        f'set({lit}, true) where {raw} == "litellm"',
-        f'set({rest}, {m}) where {lit} == true and {m} != nil and Index({m}, "/") >= 0',
-        f'replace_pattern({rest}, "^[^/]*/", "") where {rest} != nil',
-        f"set({raw}, {m}) where {rest} != nil",
-        f'replace_pattern({raw}, "(?s)/.*", "") where {rest} != nil',
-        *_resolve_statements(providers, full=True, skipped=skipped),
-        f"set({m}, {rest}) where {rest} != nil and {p} != nil",
-    ]
-    litellm = find_provider_by_id(list(providers), "litellm")
-    if litellm is not None:
-        st.append(f"set({p}, {_lit(litellm.id)}) where {lit} == true and {p} == nil")
-    # No provider attribute (or litellm without a known vendor): infer it from the model name.
-    st.append(f"set({by_model}, true) where {p} == nil and ({_attr(n.PROVIDER)} == nil or {lit} == true)")
-    for prov in providers:
-        if prov.model_match is not None:
-            try:
-                cond = _clause(prov.model_match, m)
-            except _Untranslatable:
-                skipped.append(f"model_match of {prov.id}")
-                continue
-            st.append(f"set({p}, {_lit(prov.id)}) where {by_model} == true and {p} == nil and {m} != nil and {cond}")
-    return [*st, *_hand_over(split)]
-
-
-def _override_statements(overrides: Sequence[PriceOverride]) -> list[str]:
-    """``settings.prices``: the first match wins and takes the span away from genai-prices."""
-    raw, m, ov = _cache("raw"), _cache("m"), _cache("override")
-    p = _attr(TMP_PROVIDER)
-    st = [
-        f"set({raw}, ToLowerCase({_attr(n.PROVIDER)})) where IsString({_attr(n.PROVIDER)})",
-        f'replace_pattern({raw}, {_lit(_STRIP)}, "") where {raw} != nil and IsMatch({raw}, {_lit(_STRIP)})',
-        f"set({m}, {_attr(TMP_MODEL)}) where {_attr(TMP_MODEL)} != nil",
-    ]
-    for o in overrides:
-        model = o.model.lower()
-        model_cond = f"{m} == {_lit(model)}" if o.match == "equals" else f"HasPrefix({m}, {_lit(model)})"
-        who = _lit(o.provider.lower().strip())
-        st.append(
-            f"set({ov}, {_lit(_override_spec(o))}) where {ov} == nil and {m} != nil"
-            f" and ({raw} == {who} or {p} == {who}) and {model_cond}"
-        )
-    st += [
-        f"set({_attr(TMP_SPEC)}, {ov}) where {ov} != nil",
-        f"delete_key(span.attributes, {_lit(TMP_KEY)}) where {ov} != nil",
-    ]
-    return st
-
-
-def _rule_statements(rules: Sequence[_Rule], var: str, wrapped: str, guard: str, skipped: list[str]) -> list[str]:
-    """First match wins: each rule only fires while ``span.cache["s"]`` is still unset."""
-    s = _cache("s")
-    out = []
-    for rule in rules:
-        try:
-            cond = _clause(rule.clause, var, wrapped)
-        except _Untranslatable:
-            skipped.append(f"model {rule.provider}/{rule.model}")
-            continue
-        out.append(f"set({s}, {_lit(rule.spec)}) where {guard}{s} == nil and {cond}")
-    return out
-
-
-# --------------------------------------------------------------------------- cost
-
-
-def _final_group(max_candidates: int, max_rows: int) -> list[str]:
-    """Pick the price for the span's time and input count, then set the cost or flag the span.
-
-    Candidate kinds: 0 always, 1 from the UTC day starting at unix second ``a``, 2 daily
-    from second ``a`` to ``b`` of the UTC day (may wrap midnight). Like genai-prices, the
-    last active candidate wins, else the first.
-    """
-    s, cands, c, h, rows, r, t, d = (_cache(k) for k in ("s", "cands", "c", "h", "rows", "r", "t", "d"))
-    tokens = {"in": n.INPUT_TOKENS, "cr": n.CACHE_READ_TOKENS, "cw": n.CACHE_WRITE_TOKENS, "out": n.OUTPUT_TOKENS}
-    cin, ccr, ccw, cout = (_cache(k) for k in tokens)
-    spec = _attr(TMP_SPEC)
-    st = [
-        f"set({s}, {spec}) where {spec} != nil",
-        # Our cost, unpriced flag and temporary attributes: recomputed from scratch for every span.
-        f"delete_matching_keys(span.attributes, {_lit('^' + re.escape('llmobs.cost.'))})",
-    ]
-    for key, attr in tokens.items():
-        # int or double; absent is 0; anything else (a string, a bool) stays nil: unpriced.
-        st.append(f"set({_cache(key)}, Double({_attr(attr)})) where IsInt({_attr(attr)}) or IsDouble({_attr(attr)})")
-        st.append(f"set({_cache(key)}, 0.0) where {_attr(attr)} == nil")
-    st.append(f'set({cands}, Split({s}, ";")) where {s} != nil and (Index({s}, "|") >= 0 or Index({s}, ";") >= 0)')
-    st.append(f"set({c}, {cands}[0]) where {cands} != nil")
-    if max_candidates > 1:
-        st.append(f"set({t}, span.start_time_unix_nano / 1000000000) where {cands} != nil and Len({cands}) > 1")
-        st.append(f"set({d}, {t} - ({t} / 86400) * 86400) where {t} != nil")
-    kind, a, b = (f"Int({h}[{i}])" for i in range(3))
-    active = (
-        f"{kind} == {_ALWAYS}"
-        f" or ({kind} == {_FROM_DATE} and {t} >= {a})"
-        f" or ({kind} == {_TIME_OF_DAY} and {a} <= {b} and {d} >= {a} and {d} < {b})"
-        f" or ({kind} == {_TIME_OF_DAY} and {a} > {b} and ({d} >= {a} or {d} < {b}))"
-    )
-    for i in range(1, max_candidates):
-        st.append(f'set({h}, Split(Split({cands}[{i}], "|")[0], ",")) where {t} != nil and Len({cands}) > {i}')
-        st.append(f"set({c}, {cands}[{i}]) where {t} != nil and Len({cands}) > {i} and ({active})")
-    st.append(f'set({rows}, Split({c}, "|")) where {c} != nil')
-    st.append(f'set({s}, "{_NO_PRICE}") where {rows} != nil')
-    st.append(f'set({s}, Split({rows}[1], "/")[1]) where {rows} != nil and Len({rows}) > 1')
-    for i in range(2, max_rows + 1):
-        st.append(
-            f'set({s}, Split({rows}[{i}], "/")[1]) where {rows} != nil and Len({rows}) > {i}'
-            f' and {cin} != nil and {cin} > Double(Split({rows}[{i}], "/")[0])'
-        )
-    st.append(f'set({r}, Split({s}, ",")) where {s} != nil')
-    p_in, p_cr, p_cw, p_out, p_req, k_cr, k_cw = (f"Double({r}[{i}])" for i in range(7))
-    uncached = f"{cin} - {k_cr} * {ccr} - {k_cw} * {ccw}"
-    valid = " and ".join(
-        [f"{r} != nil and Len({r}) == 7", *(f"{_cache(k)} != nil and {_cache(k)} >= 0" for k in tokens)]
-    )
-    st.append(
-        f"set({_attr(n.COST_ATTR)}, (({uncached}) * {p_in} + {k_cr} * {ccr} * {p_cr} + {k_cw} * {ccw} * {p_cw}"
-        f" + {cout} * {p_out}) / 1000000.0 + {p_req}) where {valid} and {uncached} >= 0"
-    )
-    st.append(f"set({_attr(n.UNPRICED_ATTR)}, true) where {_attr(n.COST_ATTR)} == nil")
-    return st
-
-
-def _max_depths(specs: Iterable[str]) -> tuple[int, int]:
-    """Most candidates per model and most rows per candidate, from the rendered specs."""
-    cands, rows = 1, 1
-    for spec in specs:
-        parts = spec.split(";")
-        cands = max(cands, len(parts))
-        rows = max(rows, *(part.count("|") for part in parts))
-    return cands, rows
-
-
-def table(settings: Settings) -> CostRules:
-    """The cost rules for ``settings``: genai-prices' bundled data plus ``settings.prices``."""
     providers = _providers()
-    by_id = {p.id: p for p in providers}
-    skipped: list[str] = []
-    rules = {prov.id: _model_rules(prov, by_id) for prov in providers}
-    units = [unit for pid, provider_rules in rules.items() for unit in _units(pid, provider_rules)]
-    buckets = _buckets(units)
-    split: dict[str, str] = {}
-    for unit in units:
-        for key in unit.keys:
-            pid, _, ch = key.partition(":")
-            if ch and ch != "*":
-                split[pid] = split.get(pid, "") + ch
+    head = {
+        "format": FORMAT,
+        "genai_prices_version": __version__,
+        "provider_names": provider_names(providers),
+    }
+    lines = [_dumps(_provider(p)) for p in providers]
+    body = _dumps(head)[:-1] + ',"providers":[\n' + ",\n".join(lines) + "\n]}\n"
+    return body.encode()
 
-    # LLM calls only: agent/workflow spans carry the sum of their calls' usage (counted already).
-    aggregate = " or ".join(f"{_attr(n.OPERATION)} == {_lit(op)}" for op in n.AGGREGATE_OPERATIONS)
-    has_tokens = f"({_attr(n.INPUT_TOKENS)} != nil or {_attr(n.OUTPUT_TOKENS)} != nil) and not ({aggregate})"
-    groups: list[dict[str, Any]] = [
-        {"conditions": [has_tokens], "statements": _resolve_fast(providers, split, skipped)},
-        {
-            "conditions": [f"{has_tokens} and {_attr(TMP_PROVIDER)} == nil"],
-            "statements": _resolve_slow(providers, split, skipped),
-        },
-    ]
-    if settings.prices:
-        groups.append({"conditions": [has_tokens], "statements": _override_statements(settings.prices)})
 
-    m, p = _cache("m"), _cache("p")
-    prologue = [
-        f"set({m}, {_attr(TMP_MODEL)})",
-        f"set({p}, {_attr(TMP_PROVIDER)})",
-        *_pipe_wrapped(_cache("m|"), m),
-    ]
-    write_back = f"set({_attr(TMP_SPEC)}, {_cache('s')}) where {_cache('s')} != nil"
-    key = _attr(TMP_KEY)
-    for bucket in buckets:
-        body = []
-        for unit in bucket:
-            body += _rule_statements(unit.rules, m, _cache("m|"), f"{p} == {_lit(unit.provider)} and ", skipped)
-        keys = "|" + "|".join(k for unit in bucket for k in unit.keys) + "|"
-        groups.append(
-            {
-                "conditions": [f"{key} != nil and Index({_lit(keys)}, {key}) >= 0"],
-                "statements": [*prologue, *body, write_back],
-            }
-        )
+# --------------------------------------------------------------------------- checking a file
 
-    # genai-prices' second try: a compact date suffix rewritten (-20251211 -> -2025-12-11).
-    late: list[str] = []
-    for pid, provider_rules in rules.items():
-        dated = [r for r in provider_rules if _date_sensitive(r.clause)]
-        late += _rule_statements(dated, _cache("n"), _cache("n|"), f"{p} == {_lit(pid)} and ", [])
-    if late:
-        rewrite = [
-            f"replace_pattern({_cache('n')}, {_lit(pattern)}, {_lit('-$1-$2-$3$4')})"
-            for pattern in _COMPACT_DATES
-            for _ in range(2)  # twice: adjacent dates share their dash (genai-prices uses a lookahead)
-        ]
-        groups.append(
-            {
-                "conditions": [
-                    f"{_attr(TMP_SPEC)} == nil and {_attr(TMP_PROVIDER)} != nil"
-                    f" and IsMatch({_attr(TMP_MODEL)}, {_lit(_COMPACT_HINT)})"
-                ],
-                "statements": [
-                    f"set({p}, {_attr(TMP_PROVIDER)})",
-                    f"set({_cache('n')}, {_attr(TMP_MODEL)})",
-                    *rewrite,
-                    *_pipe_wrapped(_cache("n|"), _cache("n")),
-                    *late,
-                    write_back,
-                ],
-            }
-        )
 
-    cands, rows = _max_depths(r.spec for provider_rules in rules.values() for r in provider_rules)
-    groups.append({"conditions": [has_tokens], "statements": _final_group(cands, rows)})
-    entries = sum(len(prov.models) for prov in providers)
-    return CostRules(
-        groups=groups, entries=entries, overrides=len(settings.prices), skipped=tuple(sorted(set(skipped)))
-    )
+class _Bad(Exception):
+    def __init__(self, key: str, problem: str, fix: str) -> None:
+        super().__init__(problem)
+        self.key, self.problem, self.fix = key, problem, fix
+
+
+def _obj(value: Any, key: str, required: Sequence[str], optional: Sequence[str] = ()) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Bad(key, f"expected an object, got {type(value).__name__}", "see the format in stack/prices.py")
+    unknown = sorted(set(value) - set(required) - set(optional))
+    if unknown:
+        raise _Bad(f"{key}.{unknown[0]}" if key else unknown[0], "unknown key", "remove it or fix its spelling")
+    for name in required:
+        if name not in value:
+            raise _Bad(f"{key}.{name}" if key else name, "missing", "add it")
+    return value
+
+
+def _list(value: Any, key: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Bad(key, f"expected a list, got {type(value).__name__}", "write a JSON list")
+    return value
+
+
+def _str(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _Bad(key, "expected a non-empty string", "write a non-empty JSON string")
+    return value
+
+
+def _check_number(value: Any, key: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise _Bad(key, f"expected a number, got {json.dumps(value)[:40]}", "write a non-negative JSON number")
+    if not Decimal(value).is_finite() or value < 0:
+        raise _Bad(key, f"{value} is not a non-negative finite price", "write a non-negative JSON number")
+
+
+def _check_clause(value: Any, key: str) -> None:
+    kinds = ("equals", "starts_with", "ends_with", "contains", "regex", "not_regex", "or", "and")
+    _obj(value, key, (), kinds)
+    present = [k for k in kinds if k in value]
+    regexes = {"regex", "not_regex"}
+    if not present or (len(present) > 1 and not set(present) <= regexes):
+        raise _Bad(key, f"a match clause needs exactly one of {', '.join(kinds[:5])}, or, and", "split the clause")
+    for k in present:
+        if k in ("or", "and"):
+            items = _list(value[k], f"{key}.{k}")
+            if not items:
+                raise _Bad(f"{key}.{k}", "empty list", "list at least one clause")
+            for i, sub in enumerate(items):
+                _check_clause(sub, f"{key}.{k}[{i}]")
+        elif k in regexes:
+            pattern = _str(value[k], f"{key}.{k}")
+            if "(?=" in pattern or "(?!" in pattern or "(?<" in pattern:
+                raise _Bad(f"{key}.{k}", "lookarounds are not RE2", "use not_regex for a negative condition")
+        elif not isinstance(value[k], str):
+            raise _Bad(f"{key}.{k}", "expected a string", "write a JSON string")
+
+
+def _check_price(value: Any, key: str) -> None:
+    if not isinstance(value, dict):
+        _check_number(value, key)
+        return
+    _obj(value, key, ("base", "tiers"))
+    _check_number(value["base"], f"{key}.base")
+    previous = -1
+    for i, tier in enumerate(_list(value["tiers"], f"{key}.tiers")):
+        tkey = f"{key}.tiers[{i}]"
+        _obj(tier, tkey, ("start", "price"))
+        start = tier["start"]
+        if isinstance(start, bool) or not isinstance(start, int) or start < previous:
+            raise _Bad(f"{tkey}.start", "expected a token count >= the previous tier's", "sort tiers by start")
+        previous = start
+        _check_number(tier["price"], f"{tkey}.price")
+
+
+def _check_set(value: Any, key: str) -> None:
+    _obj(value, key, (), (*TOKEN_PRICE_KEYS, REQUEST_PRICE_KEY))
+    for name, price in value.items():
+        _check_price(price, f"{key}.{name}")
+
+
+def _check_time(value: Any, key: str) -> None:
+    try:
+        time.fromisoformat(_str(value, key))
+        ok = re.fullmatch(r"[0-2][0-9]:[0-5][0-9]:[0-5][0-9]", value) is not None
+    except ValueError:
+        ok = False
+    if not ok:
+        raise _Bad(key, f"{value!r} is not a time of day", "write HH:MM:SS (UTC)")
+
+
+def _check_prices(value: Any, key: str) -> None:
+    if isinstance(value, dict):
+        _check_set(value, key)
+        return
+    if not _list(value, key):
+        raise _Bad(key, "empty list of prices", "give a price set, or remove the model")
+    for i, cond in enumerate(value):
+        ckey = f"{key}[{i}]"
+        _obj(cond, ckey, ("prices",), ("constraint",))
+        _check_set(cond["prices"], f"{ckey}.prices")
+        constraint = cond.get("constraint")
+        if constraint is None:
+            continue
+        _obj(constraint, f"{ckey}.constraint", (), ("start_date", "time_of_day"))
+        if len(constraint) != 1:
+            raise _Bad(f"{ckey}.constraint", "needs exactly one of start_date, time_of_day", "keep one")
+        if "start_date" in constraint:
+            try:
+                date.fromisoformat(_str(constraint["start_date"], f"{ckey}.constraint.start_date"))
+            except ValueError:
+                raise _Bad(f"{ckey}.constraint.start_date", "not a date", "write YYYY-MM-DD") from None
+        else:
+            tod = _obj(constraint["time_of_day"], f"{ckey}.constraint.time_of_day", ("start", "end"))
+            for edge in ("start", "end"):
+                _check_time(tod[edge], f"{ckey}.constraint.time_of_day.{edge}")
+
+
+def _check(doc: Any) -> None:
+    _obj(doc, "", ("format", "providers"), ("genai_prices_version", "provider_names"))
+    if doc["format"] != FORMAT:
+        raise _Bad("format", f"format {doc['format']!r} is not {FORMAT}", "export the file with this llmobs version")
+    ids: set[str] = set()
+    providers = _list(doc["providers"], "providers")
+    for i, prov in enumerate(providers):
+        pkey = f"providers[{i}]"
+        _obj(prov, pkey, ("id", "models"), ("provider_match", "model_match", "fallback_model_providers"))
+        pid = _str(prov["id"], f"{pkey}.id")
+        if pid in ids:
+            raise _Bad(f"{pkey}.id", f"provider {pid!r} is listed twice", "merge the two entries")
+        ids.add(pid)
+        for clause in ("provider_match", "model_match"):
+            if prov.get(clause) is not None:
+                _check_clause(prov[clause], f"{pkey}.{clause}")
+        for j, fallback in enumerate(
+            _list(prov.get("fallback_model_providers", []), f"{pkey}.fallback_model_providers")
+        ):
+            _str(fallback, f"{pkey}.fallback_model_providers[{j}]")
+        for j, model in enumerate(_list(prov["models"], f"{pkey}.models")):
+            mkey = f"{pkey}.models[{j}]"
+            _obj(model, mkey, ("id", "match", "prices"))
+            _str(model["id"], f"{mkey}.id")
+            _check_clause(model["match"], f"{mkey}.match")
+            _check_prices(model["prices"], f"{mkey}.prices")
+    names = doc.get("provider_names", {})
+    if not isinstance(names, dict):
+        raise _Bad("provider_names", "expected an object", "map gen_ai.provider.name values to provider ids")
+    for name, pid in names.items():
+        if _str(pid, f"provider_names.{name}") not in ids:
+            raise _Bad(f"provider_names.{name}", f"unknown provider id {pid!r}", "name a provider of this file")
+
+
+def check_price_file(data: bytes, where: str) -> None:
+    """Refuse a price file the processor could not load: one line naming ``where``, the key and a fix.
+
+    The collector checks the same again at start (and compiles the RE2 regexes, which
+    Python cannot); this lets ``llmobs render`` refuse a user's file before anything runs.
+    """
+    try:
+        doc = json.loads(data, parse_float=Decimal, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise LlmobsError(f"not valid JSON ({e})", where=where, fix="export it again with `llmobs render`") from None
+    try:
+        _check(doc)
+    except _Bad as e:
+        raise LlmobsError(e.problem, where=where, key=e.key, fix=e.fix) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
