@@ -362,7 +362,7 @@ def test_every_genai_prices_model_is_priced_like_calc_price(otelcol: Path, tmp_p
 
 
 def test_overrides_with_awkward_names_validate(otelcol: Path, tmp_path: Path) -> None:
-    """Quotes, backslashes and ``$`` in user values survive YAML, ``${...}`` expansion and OTTL."""
+    """Quotes, backslashes and ``$`` in user values survive YAML and ``${...}`` expansion."""
     models = ['my "ft" model', "cost-$HOME-${env:X}-\\d", "it's"]
     prices = ", ".join(f"{{provider: acme, model: {json.dumps(m)}, input: 1, output: 2}}" for m in models)
     config = collector_config(tmp_path, f"prices=[{prices}]")
@@ -371,6 +371,6 @@ def test_overrides_with_awkward_names_validate(otelcol: Path, tmp_path: Path) ->
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", "LLMOBS_PRICES_FILE": str(config.parent / "prices.json")},
     )
     assert result.returncode == 0, result.stderr[-3000:]
