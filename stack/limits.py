@@ -59,8 +59,9 @@ TEMPO_TRACE_RECORDS = 8
 TEMPO_GRPC_FLOOR = 64 * MiB
 TEMPO_RATE_FLOOR = 15_000_000  # Tempo's default ingestion rate_limit_bytes
 TEMPO_BURST_FLOOR = 20_000_000  # Tempo's default ingestion burst_size_bytes
-# The collector's own OTLP receivers (what apps send): several records at the budget per export.
-RECEIVER_FLOOR = 16 * MiB
+# The collector's own OTLP receivers (what apps send): several records at the budget per export, and
+# never less than the HTTP receiver's own default body limit (20 MiB), so nothing accepted before is refused.
+RECEIVER_FLOOR = 20 * MiB
 RECEIVER_RECORDS = 4
 
 
