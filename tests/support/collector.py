@@ -97,6 +97,9 @@ def start(binary: Path, config: Path, workdir: Path, env: dict[str, str], ports:
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "collector.log"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("LLMOBS_")}
+    prices = config.parent / catalog.PRICES_FILE  # a rendered config's price table is beside it
+    if prices.is_file():
+        full_env["LLMOBS_PRICES_FILE"] = str(prices)
     full_env.update(env)
     process = subprocess.Popen(
         [str(binary), f"--config={config}"], stdout=log.open("ab"), stderr=subprocess.STDOUT, env=full_env
@@ -159,9 +162,6 @@ def llmobs_collector(
 ) -> Iterator[Proc]:
     ports = llmobs_ports()
     env = llmobs_env(target, workdir / "storage", ports) | (extra_env or {})
-    prices = config.parent / catalog.PRICES_FILE  # rendered beside the config (collector/prices.json)
-    if prices.is_file():
-        env.setdefault("LLMOBS_PRICES_FILE", str(prices))
     proc = start(binary, config, workdir, env, ports)
     try:
         yield proc
