@@ -21,6 +21,19 @@ type Config struct {
 	Prices PricesConfig `mapstructure:"prices"`
 	PII    PIIConfig    `mapstructure:"pii"`
 	Limits LimitsConfig `mapstructure:"limits"`
+	// Privacy is what the processor does to identifiers (llmobs.yaml `privacy`).
+	Privacy PrivacyConfig `mapstructure:"privacy"`
+}
+
+// PrivacyConfig: identifiers are never masked as PII, but teams that must not store user ids can have
+// them replaced by a keyed hash (the same user is still one row on the dashboards).
+type PrivacyConfig struct {
+	// HashUserIDs replaces user.id (and the other SDKs' spellings) by "u_" + 32 hex digits of
+	// HMAC-SHA256(HashKey, id).
+	HashUserIDs bool `mapstructure:"hash_user_ids"`
+	// HashKey keys the hash, so ids cannot be recovered by hashing guesses; rendered as an
+	// environment-variable reference, never written into the config.
+	HashKey string `mapstructure:"hash_key"`
 }
 
 // PricesConfig says where the price table is and which prices llmobs.yaml overrides.

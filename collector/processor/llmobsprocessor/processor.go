@@ -20,6 +20,7 @@ type llmobsProcessor struct {
 	masker *pii.Masker // nil: masking off
 	drop   bool        // pii.mode drop: GenAI content deleted
 	limit  limiter
+	hasher *userHasher // nil: user ids kept as sent
 	tel    *telemetry
 }
 
@@ -39,6 +40,9 @@ func newProcessor(cfg *Config, set component.TelemetrySettings) (*llmobsProcesso
 		}
 		p.masker, p.drop = masker, cfg.PII.Mode == ModeDrop
 	}
+	if cfg.Privacy.HashUserIDs {
+		p.hasher = &userHasher{key: []byte(cfg.Privacy.HashKey)}
+	}
 	tel, err := newTelemetry(set)
 	if err != nil {
 		return nil, fmt.Errorf("llmobs processor telemetry: %w", err)
@@ -54,15 +58,29 @@ type counts struct {
 
 func (p *llmobsProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 	var c counts
+	var ids identities
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
 		normalizeResource(rs.Resource().Attributes())
+		p.hasher.attrs(rs.Resource().Attributes())
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				p.span(spans.At(k), &c)
+				ids.note(spans.At(k))
+			}
+		}
+	}
+	if ids != nil { // some span named a conversation or user: its trace's other GenAI spans inherit it
+		for i := 0; i < rss.Len(); i++ {
+			sss := rss.At(i).ScopeSpans()
+			for j := 0; j < sss.Len(); j++ {
+				spans := sss.At(j).Spans()
+				for k := 0; k < spans.Len(); k++ {
+					ids.fill(spans.At(k))
+				}
 			}
 		}
 	}
@@ -76,6 +94,7 @@ func (p *llmobsProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 func (p *llmobsProcessor) span(span ptrace.Span, c *counts) {
 	attrs := span.Attributes()
 	normalize(attrs)
+	p.hasher.attrs(attrs)
 	if p.prices != nil {
 		switch p.prices.Annotate(attrs, span.StartTimestamp()) {
 		case cost.Priced:
@@ -85,6 +104,11 @@ func (p *llmobsProcessor) span(span ptrace.Span, c *counts) {
 		}
 	}
 	events := span.Events()
+	if p.hasher != nil {
+		for e := 0; e < events.Len(); e++ {
+			p.hasher.attrs(events.At(e).Attributes())
+		}
+	}
 	if p.masker != nil {
 		c.masked += int64(p.masker.Attributes(attrs, p.drop))
 		for e := 0; e < events.Len(); e++ {
@@ -102,12 +126,14 @@ func (p *llmobsProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.L
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
 		normalizeResource(rl.Resource().Attributes())
+		p.hasher.attrs(rl.Resource().Attributes())
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			records := sls.At(j).LogRecords()
 			for k := 0; k < records.Len(); k++ {
 				lr := records.At(k)
 				normalize(lr.Attributes())
+				p.hasher.attrs(lr.Attributes())
 				copyEventName(lr)
 				if p.masker != nil {
 					c.masked += int64(p.masker.LogRecord(lr, p.drop))
