@@ -119,10 +119,10 @@ def collector_build_files() -> list[str]:
 
 
 def _generate(source: str) -> bytes:
-    from llmobs import cache
+    from llmobs import prices
 
     if source == GENERATED_PRICES:
-        return cache.price_file()  # prices.price_file(), cached by installed versions (issue 16)
+        return prices.price_file()
     raise LlmobsError(f"unknown generated file {source}", where="llmobs.render", fix="report this as a bug")
 
 

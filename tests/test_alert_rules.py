@@ -1,8 +1,9 @@
 """Prometheus alert and recording rules: thresholds from settings, valid, mounted, and unit-tested.
 
 ``tests/promtool/llmobs_test.yml`` holds a firing and a silent case for every alert; it runs against
-the rules rendered with the default settings. Missing promtool skips on a laptop and fails under
-``CI=true`` (``tests/support/procs.require``).
+the rules rendered with the default settings, by the promtool of the pinned Prometheus release
+(scripts/build-prometheus). Missing promtool skips on a laptop and fails under ``CI=true``
+(``tests/support/procs.require``).
 """
 
 from __future__ import annotations
@@ -20,21 +21,15 @@ from llmobs import names as n
 from llmobs.config import load
 from llmobs.render import RULES_FILE, plan, render
 from tests.support.bundle import render_to
-from tests.support.procs import REPO, require
+from tests.support.procs import REPO, require_prometheus_tool
 
 PROMTOOL_TESTS = REPO / "tests" / "promtool" / "llmobs_test.yml"
 ALERTS = {"LLMErrorRatioHigh", "LLMLatencyP95High", "LLMCostBurnHigh", "LLMRateLimited", "LLMModelUnpriced"}
 
 
-def _promtool() -> str:
-    promtool = shutil.which("promtool")
-    require(promtool, "promtool", "apt-get install prometheus (scripts/install-system-deps does)")
-    assert promtool is not None
-    return promtool
-
-
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_promtool(), *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+    promtool = require_prometheus_tool("promtool")
+    return subprocess.run([str(promtool), *args], capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
 def _rules(bundle: dict[str, bytes]) -> dict[str, dict[str, Any]]:
@@ -88,7 +83,7 @@ def test_no_rules_without_prometheus(tmp_path: Path) -> None:
 
 def test_promtool_check_rules(tmp_path: Path) -> None:
     render_to(tmp_path, "alerts.error_ratio=0.0001", "alerts.cost_per_hour_usd=1000000")
-    result = _run("check", "rules", str(tmp_path / "bundle" / RULES_FILE))
+    result = _run("check", "rules", "--lint=all", "--lint-fatal", str(tmp_path / "bundle" / RULES_FILE))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS: 10 rules found" in result.stdout
 
@@ -108,6 +103,6 @@ def test_promtool_check_config_with_the_rules(tmp_path: Path) -> None:
     config["rule_files"] = [str(tmp_path / "bundle" / "prometheus" / "rules" / "*.yml")]
     path = tmp_path / "prometheus.yml"
     path.write_text(yaml.safe_dump(config))
-    result = _run("check", "config", str(path))
+    result = _run("check", "config", "--lint=all", "--lint-fatal", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS: 10 rules found" in result.stdout

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from llmobs import names as n
 from llmobs.config import load
 from llmobs.grafana import build
 from llmobs.render import DASHBOARDS_DIR, RULES_FILE, plan, render
-from tests.support.procs import require
+from tests.support.procs import require_prometheus_tool
 
 DASHBOARDS = {name: json.loads(text) for name, text in build.render().items()}
 BUILTINS = {"__rate_interval": "1m", "__range": "5m", "__interval": "15s", "__auto": "1m"}
@@ -192,8 +191,7 @@ def test_loki_queries_have_a_non_empty_matcher() -> None:
 
 def test_every_promql_expression_parses(tmp_path: Path) -> None:
     """promtool checks each query (variables at All) as a recording rule: a syntax check without a server."""
-    promtool = shutil.which("promtool")
-    require(promtool, "promtool", "apt-get install prometheus (scripts/install-system-deps does)")
+    promtool = require_prometheus_tool("promtool")
     rules = []
     for name, dash in DASHBOARDS.items():
         for i, (_, target) in enumerate(_prometheus(dash)):

@@ -1,11 +1,11 @@
 """The dashboards' proof: every query of every dashboard finds data in telemetry from a real pipeline.
 
 One run (module fixture, about 40 s): the default render's collector (real binary) in front of a sink
-collector standing in for Tempo and Loki, and a real Prometheus (Debian's) that scrapes the
-collector's exporter on loopback with the rendered scrape job and evaluates the rendered rules, both
-every second. ``tests/support/genai_traffic.py`` sends two rounds of GenAI traffic through
-opentelemetry-util-genai, the second after the span metrics' first flush so every rate has two
-points. Then:
+collector standing in for Tempo and Loki, and a real Prometheus (the pinned 3.x release, built by
+scripts/build-prometheus) that scrapes the collector's exporter on loopback with the rendered scrape
+job and evaluates the rendered rules, both every second. ``tests/support/genai_traffic.py`` sends
+two rounds of GenAI traffic through opentelemetry-util-genai, the second after the span metrics'
+first flush so every rate has two points. Then:
 
 * every Prometheus query of every panel, variables at All and ``$__rate_interval`` = 1m,
   ``$__range`` = 5m, runs against Prometheus' HTTP API and must return a non-zero sample;
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -40,7 +39,7 @@ from llmobs.render import DASHBOARDS_DIR, RULES_FILE
 from tests.support import querylang
 from tests.support.bundle import render_to
 from tests.support.collector import llmobs_collector, logs, sink, spans, wait_for
-from tests.support.procs import free_port, require
+from tests.support.procs import REPO, free_port, require, require_prometheus_tool
 
 try:  # opentelemetry-util-genai is a dev dependency; without it the proof skips (fails under CI=true)
     from tests.support import genai_traffic as traffic
@@ -51,6 +50,7 @@ pytestmark = [pytest.mark.collector, pytest.mark.prometheus]
 
 # Grafana's built-in variables, as a 5-minute dashboard range with a 15 s scrape interval gives them.
 GRAFANA_BUILTINS = {"__rate_interval": "1m", "__range": "5m", "__interval": "15s", "__auto": "1m"}
+PROMTOOL_TESTS = REPO / "tests" / "promtool" / "llmobs_test.yml"
 
 
 @dataclass
@@ -106,8 +106,7 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 @pytest.fixture(scope="module")
 def proof(otelcol: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proof]:
     require(traffic, "opentelemetry-util-genai", "pip install --pre opentelemetry-util-genai (a dev dependency)")
-    binary = shutil.which("prometheus")
-    require(binary, "prometheus", "apt-get install prometheus (scripts/install-system-deps does)")
+    binary = require_prometheus_tool("prometheus")
     tmp = tmp_path_factory.mktemp("proof")
     bundle = render_to(tmp)
     dashboards = {
@@ -235,6 +234,16 @@ def test_latency_panels_link_exemplars_to_traces_the_backend_got(proof: Proof) -
         assert body["status"] == "success", body
         linked = {e["labels"].get(name) for series in body["data"] for e in series["exemplars"]}
         assert linked & trace_ids, f"{file}: {panel['title']}: no exemplar with a known {name}: {body['data']}"
+
+
+def test_promtool_inputs_use_the_bucket_bounds_prometheus_stores(proof: Proof) -> None:
+    """Prometheus 3 normalises scraped ``le`` (``1`` is stored as ``1.0``); the promtool unit tests'
+    input series must carry bounds the real Prometheus stores, or they test series that never exist."""
+    stored = {s["metric"]["le"] for s in proof.query(f"count by (le) ({n.PROM_DURATION}_bucket)")}
+    assert "1.0" in stored and "1" not in stored, sorted(stored)
+    written = set(re.findall(r'le="([^"]+)"', PROMTOOL_TESTS.read_text()))
+    assert written, PROMTOOL_TESTS
+    assert written <= stored, f"{PROMTOOL_TESTS.name}: {sorted(written - stored)} not in {sorted(stored)}"
 
 
 def test_the_unpriced_model_alert_fires_on_real_data(proof: Proof) -> None:

@@ -1,7 +1,7 @@
 """`llmobs up` on a real Docker engine: all ready -> OTLP in -> cost metric in Prometheus -> idempotent -> down.
 
 The collector and Prometheus are the real ones (the collector built from
-collector/builder-config.yaml, Debian's Prometheus); Grafana, Tempo and Loki
+collector/builder-config.yaml, the pinned Prometheus from scripts/build-prometheus); Grafana, Tempo and Loki
 are stand-ins that answer their readiness endpoints (tests/support/images.py).
 The tests in this module run in order against one stack and share it.
 """

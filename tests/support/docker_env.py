@@ -61,7 +61,7 @@ def require_engine() -> Any:
 def build_images(client: Any, otelcol: Path) -> dict[str, str]:
     """``images.<service>`` overrides pointing at local images: real collector and Prometheus, stand-ins."""
     prometheus = images.prometheus_binary()
-    require(prometheus, "Debian's prometheus binary", "run scripts/install-system-deps as root")
+    require(prometheus, "prometheus (the pinned release)", "run scripts/build-prometheus (needs Go)")
     standin = images.standin_binary()
     require(standin, "Go (to build the Grafana/Tempo/Loki stand-in)", "install Go (scripts/test needs it already)")
     assert prometheus is not None and standin is not None

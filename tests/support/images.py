@@ -3,9 +3,9 @@
 Real components where this machine has them: the collector is the binary
 scripts/build-otelcol builds from collector/builder-config.yaml, laid out like
 the upstream ``otel/opentelemetry-collector-contrib`` image (``/otelcol-contrib``,
-CA certificates, same entrypoint, command and user); Prometheus is Debian's
-``prometheus`` binary with the shared libraries ``ldd`` names, laid out like
-``prom/prometheus`` (``/bin/prometheus``, ``/prometheus`` owned by nobody).
+CA certificates, same entrypoint, command and user); Prometheus is the pinned
+release scripts/build-prometheus builds (static), laid out like ``prom/prometheus``
+(``/bin/prometheus``, ``/prometheus`` owned by nobody).
 
 Grafana, Tempo and Loki cannot be had here, so they are *stand-ins*, named as
 such (``llmobs-test/<service>-standin``): a tiny static Go server
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from llmobs import catalog, versions
-from tests.support.procs import REPO
+from tests.support.procs import REPO, prometheus_tool
 
 CACHE = Path(os.environ.get("LLMOBS_CACHE", Path.home() / ".cache" / "llmobs")) / "images"
 STANDIN_SRC = REPO / "tests" / "images" / "standin"
@@ -133,12 +133,11 @@ def collector_image(client: Any, binary: Path) -> str:
 
 
 def prometheus_binary() -> Path | None:
-    found = shutil.which("prometheus")
-    return Path(found) if found else None
+    return prometheus_tool("prometheus")
 
 
 def prometheus_image(client: Any, binary: Path) -> str:
-    """Debian's Prometheus with its shared libraries, laid out like prom/prometheus."""
+    """The real Prometheus (and any shared libraries it needs), laid out like prom/prometheus."""
     version_out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=False)
     match = re.search(r"version (\d+\.\d+\.\d+)", version_out.stdout + version_out.stderr)
     version = match.group(1) if match else "0"
@@ -156,7 +155,7 @@ def prometheus_image(client: Any, binary: Path) -> str:
         "WORKDIR /prometheus",
         f"EXPOSE {catalog.PROMETHEUS_PORT}",
     ]
-    return _import(client, "llmobs-test/prometheus-debian", version, entries, changes)
+    return _import(client, "llmobs-test/prometheus", version, entries, changes)
 
 
 def _shared_libs(binary: Path) -> list[str]:
