@@ -119,10 +119,10 @@ def collector_build_files() -> list[str]:
 
 
 def _generate(source: str) -> bytes:
-    from llmobs import prices
+    from llmobs import cache
 
     if source == GENERATED_PRICES:
-        return prices.price_file()
+        return cache.price_file()  # prices.price_file(), cached by installed versions (issue 16)
     raise LlmobsError(f"unknown generated file {source}", where="llmobs.render", fix="report this as a bug")
 
 
