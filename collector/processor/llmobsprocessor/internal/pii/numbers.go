@@ -266,6 +266,9 @@ func matchPhoneParen(s string, i int) int {
 // with separators (020 7946 0958, 02-312-3456, 010-1234-5678, 07700 900123), Korean mobiles without
 // separators (01012345678) and Korean numbers with the country code but no "+" (82-10-1234-5678).
 func matchPhoneNational(s string, i int) int {
+	if s[i] != '0' && s[i] != '8' && s[i] != '1' && digits(s, i) != 3 {
+		return -1 // NANP starts with "1" or a three-digit group, the others with 0 or 82
+	}
 	if e := matchNANP(s, i); e > 0 {
 		return e
 	}
@@ -433,6 +436,9 @@ func hexGroup(s string, j int) int {
 // an IPv4 address may stand for the last two groups (64:ff9b::192.0.2.1). The address "::ffff:a.b.c.d"
 // (no group before "::") is matched by matchIPv4Mapped.
 func matchIPv6(s string, i int) int {
+	if g := hexGroup(s, i); g == 0 || i+g >= len(s) || s[i+g] != ':' {
+		return -1 // fast reject: most words starting with a-f
+	}
 	j := i
 	groups, before := 0, -1 // before: groups before "::" (-1: no "::" yet)
 	end := -1

@@ -83,9 +83,15 @@ func (sc *scanner) run() {
 		c := s[i]
 		if class[c]&cWord != 0 {
 			if i == 0 || class[s[i-1]]&cWord == 0 || i == escEnd {
-				if start, end, k := sc.atWord(i); end > 0 {
+				start, end, k := sc.atWord(i)
+				if end > 0 {
 					sc.emit(start, end, k)
 					i = end
+					escEnd = end // a placeholder ends in "]": what follows starts a word
+					continue
+				}
+				if start > i {
+					i = start // skip a shape that failed its checksum (see matchIBAN)
 					continue
 				}
 			}
@@ -105,43 +111,43 @@ func (sc *scanner) run() {
 		case '@':
 			if start, end := matchURLPassword(s, i, sc.last); end > 0 {
 				sc.emit(start, end, KindSecret)
-				i = end
+				i, escEnd = end, end
 				continue
 			}
 			if start, end := matchEmail(s, i, sc.last); end > 0 {
 				sc.emit(start, end, KindEmail)
-				i = end
+				i, escEnd = end, end
 				continue
 			}
 		case ':', '=':
 			if c == ':' && i+1 < n && s[i+1] == ':' {
 				if end := matchIPv4Mapped(s, i); end > 0 {
 					sc.emit(i, end, KindIP)
-					i = end
+					i, escEnd = end, end
 					continue
 				}
 			}
-			if start, end := matchSecretContext(s, i); end > 0 {
+			if start, end := matchSecretContext(s, i, sc.last); end > 0 {
 				sc.emit(start, end, KindSecret)
-				i = end
+				i, escEnd = end, end
 				continue
 			}
 		case '+':
 			if end := matchPhoneIntl(s, i); end > 0 {
 				sc.emit(i, end, KindPhone)
-				i = end
+				i, escEnd = end, end
 				continue
 			}
 		case '(':
 			if end := matchPhoneParen(s, i); end > 0 {
 				sc.emit(i, end, KindPhone)
-				i = end
+				i, escEnd = end, end
 				continue
 			}
 		case '-':
 			if end := matchPrivateKey(s, i); end > 0 {
 				sc.emit(i, end, KindSecret)
-				i = end
+				i, escEnd = end, end
 				continue
 			}
 		}
@@ -149,30 +155,13 @@ func (sc *scanner) run() {
 	}
 }
 
-// atWord runs the detectors that start at the word start i. It returns the region to mask.
+// atWord runs the detectors that start at the word start i. It returns the region to mask, or
+// end -1 and in start where scanning resumes (i: the next byte).
 func (sc *scanner) atWord(i int) (int, int, Kind) {
 	s := sc.s
 	c := s[i]
 	if isDigit(c) {
-		if e := matchRRN(s, i); e > 0 {
-			return i, e, KindKRRRN
-		}
-		if e := matchCard(s, i); e > 0 {
-			return i, e, KindCard
-		}
-		if e := matchSSN(s, i); e > 0 {
-			return i, e, KindSSN
-		}
-		if e := matchPhoneNational(s, i); e > 0 {
-			return i, e, KindPhone
-		}
-		if e := matchIPv4(s, i); e > 0 {
-			return i, e, KindIP
-		}
-		if e := matchIPv6(s, i); e > 0 {
-			return i, e, KindIP
-		}
-		return -1, -1, 0
+		return sc.atNumber(i)
 	}
 	switch c {
 	case 's', 'r', 'A', 'g', 'x', 'y', 'h', 'n', 'S', 'e':
@@ -185,12 +174,66 @@ func (sc *scanner) atWord(i int) (int, int, Kind) {
 		}
 	}
 	if isUpper(c) {
-		if e := matchIBAN(s, i); e > 0 {
+		e, shape := matchIBAN(s, i)
+		if e > 0 {
 			return i, e, KindIBAN
+		}
+		if shape > 0 {
+			return shape, -1, 0
 		}
 	}
 	if isHex(c) {
 		if e := matchIPv6(s, i); e > 0 {
+			return i, e, KindIP
+		}
+	}
+	return -1, -1, 0
+}
+
+// atNumber runs the number detectors at the word start i (a digit), choosing them by the length d
+// of the first digit run and the byte after it, so the common numbers of ordinary text ("12 seats",
+// "2024-11-25", "v1.2.3", "3시") cost a few comparisons.
+func (sc *scanner) atNumber(i int) (int, int, Kind) {
+	s := sc.s
+	d := digits(s, i)
+	var next byte
+	if i+d < len(s) {
+		next = s[i+d]
+	}
+	sep := next == ' ' || next == '-' || next == '.'
+	if !sep && d < 10 {
+		if (next == ':' || isHex(next)) && d <= 4 {
+			if e := matchIPv6(s, i); e > 0 {
+				return i, e, KindIP
+			}
+		}
+		if next == '(' && d == 1 && s[i] == '1' {
+			if e := matchNANP(s, i); e > 0 {
+				return i, e, KindPhone
+			}
+		}
+		return -1, -1, 0
+	}
+	if d == 13 || d == 6 && next != '.' {
+		if e := matchRRN(s, i); e > 0 {
+			return i, e, KindKRRRN
+		}
+	}
+	if d >= cardMin || d == 4 && sep {
+		if e := matchCard(s, i); e > 0 {
+			return i, e, KindCard
+		}
+	}
+	if d == 3 && next != '.' {
+		if e := matchSSN(s, i); e > 0 {
+			return i, e, KindSSN
+		}
+	}
+	if e := matchPhoneNational(s, i); e > 0 {
+		return i, e, KindPhone
+	}
+	if d <= 3 && next == '.' {
+		if e := matchIPv4(s, i); e > 0 {
 			return i, e, KindIP
 		}
 	}

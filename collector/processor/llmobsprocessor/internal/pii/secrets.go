@@ -43,8 +43,8 @@ type tokenRule struct {
 	needDigit bool
 }
 
-// tokenRules by first byte of the prefix.
-var tokenRules = map[byte][]tokenRule{
+// tokenRules by first byte of the prefix (an array: the look-up runs at many word starts).
+var tokenRules = [256][]tokenRule{
 	's': {
 		{"sk_live_", tkAlnum, 16, false}, // Stripe
 		{"sk_test_", tkAlnum, 16, false},
@@ -93,12 +93,21 @@ var tokenRules = map[byte][]tokenRule{
 func matchToken(s string, i int) int {
 	switch s[i] {
 	case 'S':
-		return matchDotted(s, i, "SG.", 2, 16)
+		if i+2 < len(s) && s[i+1] == 'G' && s[i+2] == '.' {
+			return matchDotted(s, i, "SG.", 2, 16)
+		}
+		return -1
 	case 'e':
-		return matchDotted(s, i, "eyJ", 3, 8)
+		if i+2 < len(s) && s[i+1] == 'y' && s[i+2] == 'J' {
+			return matchDotted(s, i, "eyJ", 3, 8)
+		}
+		return -1
+	}
+	if i+1 >= len(s) {
+		return -1
 	}
 	for _, r := range tokenRules[s[i]] {
-		if !strings.HasPrefix(s[i:], r.prefix) {
+		if s[i+1] != r.prefix[1] || !strings.HasPrefix(s[i:], r.prefix) {
 			continue
 		}
 		j := i + len(r.prefix)
@@ -216,7 +225,7 @@ func secretValue(s string, j int) int {
 // Context words before ":" or "=" whose value is a secret, lower case, grouped by their last byte
 // (the look-up goes backwards from the assignment). "_" also stands for "-" and for nothing, and
 // in "api key" and "access key" for a space. Korean words (and their JSON \uXXXX forms) follow.
-var secretWords = func() map[byte][]string {
+var secretWords = func() *[256][]string {
 	base := []string{
 		"password", "passwd", "passphrase", "pwd", "secret_key", "client_secret", "api_secret",
 		"app_secret", "api_key", "apikey", "x-api-key", "access_key", "access_key_id", "private_key",
@@ -224,7 +233,7 @@ var secretWords = func() map[byte][]string {
 		"aws_secret_key", "aws_secret_access_key", "secret", "api_token", "authorization",
 		"비밀번호", "패스워드", "암호",
 	}
-	out := map[byte][]string{}
+	out := new([256][]string)
 	add := func(w string) {
 		for _, v := range out[w[len(w)-1]] {
 			if v == w {
@@ -270,8 +279,9 @@ func hex4(r rune) string {
 
 // matchSecretContext is called at an assignment s[i] (':' or '='). It looks back for a context
 // word (optionally quoted, "password":, \"api_key\":, DB_PASSWORD=, 비밀번호:) and returns the
-// region of the value after it, which is what gets masked.
-func matchSecretContext(s string, i int) (int, int) {
+// region of the value after it, which is what gets masked. last is the end of the previous match
+// (a word boundary once it is a placeholder).
+func matchSecretContext(s string, i, last int) (int, int) {
 	k := i
 	for k > 0 && isSpace(s[k-1]) {
 		k--
@@ -286,7 +296,7 @@ func matchSecretContext(s string, i int) (int, int) {
 		return -1, -1
 	}
 	words := secretWords[lower(s[k-1])]
-	if words == nil {
+	if len(words) == 0 {
 		return -1, -1
 	}
 	word := ""
@@ -295,7 +305,7 @@ func matchSecretContext(s string, i int) (int, int) {
 		if start < 0 || !hasPrefixFold(s, start, w) {
 			continue
 		}
-		if w[0] < 0x80 && w[0] != '\\' && !(startsWord(s, start) || s[start-1] == '_' || s[start-1] == '.' || s[start-1] == '-') {
+		if w[0] < 0x80 && w[0] != '\\' && !(start == last || startsWord(s, start) || s[start-1] == '_' || s[start-1] == '.' || s[start-1] == '-') {
 			continue
 		}
 		if len(w) > len(word) {
@@ -366,10 +376,31 @@ func matchURLPassword(s string, at, min int) (int, int) {
 		return -1, -1
 	}
 	start := k + colon + 1
-	if start < min || at-start < 1 || at-start > 128 || s[start:at] == placeholders[KindSecret] {
+	if start < min || at-start < 1 || at-start > 128 || hasPlaceholder(s[k:at]) {
 		return -1, -1
 	}
 	return start, at
+}
+
+// hasPlaceholder reports whether s contains "[" NAME "]" with NAME like a placeholder's
+// ([A-Z][A-Z0-9_]*). A URL whose user or password holds one was partly masked already: masking
+// it again would change the result of a first pass (idempotence), e.g. scheme://[PHONE]:pw@host
+// where the first pass saw "415 555 2671", not a URL user.
+func hasPlaceholder(s string) bool {
+	for {
+		k := strings.IndexByte(s, '[')
+		if k < 0 {
+			return false
+		}
+		s = s[k+1:]
+		j := 0
+		for j < len(s) && (isUpper(s[j]) || j > 0 && (isDigit(s[j]) || s[j] == '_')) {
+			j++
+		}
+		if j > 0 && j < len(s) && s[j] == ']' {
+			return true
+		}
+	}
 }
 
 // --- e-mail ----------------------------------------------------------------------------------------
@@ -431,10 +462,12 @@ func matchEmail(s string, at, min int) (int, int) {
 
 // matchIBAN matches an IBAN at the word start i: two capital letters, two check digits and the
 // account (capitals and digits), 15-34 characters, plain or in groups of four separated by a space
-// or dash, with a valid ISO 7064 mod-97 check. The longest candidate that passes wins.
-func matchIBAN(s string, i int) int {
+// or dash, with a valid ISO 7064 mod-97 check. The longest candidate that passes wins. shape is
+// the end of the longest IBAN-shaped text when none passes (-1 if there is none): the scanner skips
+// it, so the digits of a mistyped IBAN are not read as a card or phone number.
+func matchIBAN(s string, i int) (end, shape int) {
 	if i+4 > len(s) || !isUpper(s[i+1]) || !isDigit(s[i+2]) || !isDigit(s[i+3]) {
-		return -1
+		return -1, -1
 	}
 	// segments: runs of [A-Z0-9] separated by one space or dash
 	var ends [10]int
@@ -453,15 +486,19 @@ func matchIBAN(s string, i int) int {
 		}
 		j = k + 1
 	}
+	shape = -1
 	for m := n - 1; m >= 0; m-- {
 		if counts[m] < 15 || counts[m] > 34 || !endsWord(s, ends[m]) {
 			continue
 		}
 		if mod97(s, i, ends[m]) == 1 {
-			return ends[m]
+			return ends[m], -1
+		}
+		if shape < 0 {
+			shape = ends[m]
 		}
 	}
-	return -1
+	return -1, shape
 }
 
 // mod97 computes the IBAN check (first four characters moved to the end, letters as 10-35) over
