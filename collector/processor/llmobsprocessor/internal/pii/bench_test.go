@@ -89,3 +89,21 @@ func BenchmarkAttributes(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFloor is the cheapest possible pass over the same 2 KB (one class look-up per byte): a
+// yardstick for the other figures on a shared, noisy machine.
+func BenchmarkFloor(b *testing.B) {
+	s := prompt2KB()
+	n := 0
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		for i := 0; i < len(s); i++ {
+			if class[s[i]]&cWord != 0 {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		b.Fatal("no words")
+	}
+}

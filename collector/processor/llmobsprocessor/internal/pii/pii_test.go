@@ -44,7 +44,7 @@ func group(digits, sep string, sizes ...int) string {
 type tc struct{ in, want string }
 
 func positives() map[string][]tc {
-	unlisted := withLuhn("280012345678901") // Luhn-valid, outside every issuer range OTTL listed
+	unlisted := withLuhn("280012345678901")  // Luhn-valid, outside every issuer range OTTL listed
 	unlisted2 := withLuhn("210012345678901") // also; ungrouped it reads as a 2036 µs timestamp
 	nineteen := withLuhn("411111111111111100")
 	return map[string][]tc{
