@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "agent", "init", "llm", "tool"]
+__all__ = ["__version__", "agent", "conversation", "evaluate", "init", "llm", "tool"]
 
 # Public name -> the module that defines it.
 _LAZY = {
@@ -25,11 +25,13 @@ _LAZY = {
     "agent": "llmobs.telemetry",
     "tool": "llmobs.telemetry",
     "llm": "llmobs.telemetry",
+    "conversation": "llmobs.telemetry",
+    "evaluate": "llmobs.telemetry",
 }
 
 if TYPE_CHECKING:
     from llmobs.instrument import init
-    from llmobs.telemetry import agent, llm, tool
+    from llmobs.telemetry import agent, conversation, evaluate, llm, tool
 
 
 def __getattr__(name: str) -> Any:

@@ -167,6 +167,8 @@ def build_providers(
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+    from llmobs import identity
+
     protocol = resolve_protocol()
     base, explicit = resolve_endpoint(endpoint, protocol)
     span_exporter, metric_exporter, log_exporter = _exporters(protocol, base if explicit else None)
@@ -180,6 +182,7 @@ def build_providers(
         {"telemetry.distro.name": "llmobs", "telemetry.distro.version": __version__, **resource_attributes}
     )
     tracer_provider = TracerProvider(resource=resource)
+    identity.install(tracer_provider)  # llmobs.conversation(): ids on every span, before export
     tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
     if metric_interval_ms is None:
         metric_interval_ms = int(_env("OTEL_METRIC_EXPORT_INTERVAL") or DEFAULT_METRIC_INTERVAL_MS)
@@ -189,6 +192,7 @@ def build_providers(
     exemplars = None if _env("OTEL_METRICS_EXEMPLAR_FILTER") else AlwaysOffExemplarFilter()
     meter_provider = MeterProvider(resource=resource, metric_readers=[reader], exemplar_filter=exemplars)
     logger_provider = LoggerProvider(resource=resource)
+    identity.install(logger_provider=logger_provider)  # ... and on every log record, before the batcher queues it
     logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
     return tracer_provider, meter_provider, logger_provider, base, protocol
 

@@ -114,3 +114,36 @@ RULE_COST_PER_HOUR = "llmobs:cost_usd_per_hour:rate1h"
 def prom_label(attribute: str) -> str:
     """The Prometheus label an attribute becomes (dots and other symbols to underscores)."""
     return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in attribute)
+
+
+# --- Conversations, users, evaluations, MCP (issue 12) ---------------------------------------------
+# Identity: unbounded values, so never Prometheus labels; the dashboards read them from Tempo and Loki.
+CONVERSATION_ID = "gen_ai.conversation.id"
+USER_ID = "user.id"
+SESSION_ID = "session.id"
+RESPONSE_ID = "gen_ai.response.id"
+# The conventions' evaluation event (gen_ai.evaluation.result) and its attributes.
+EVALUATION_EVENT = "gen_ai.evaluation.result"
+EVALUATION_NAME = "gen_ai.evaluation.name"
+EVALUATION_SCORE = "gen_ai.evaluation.score.value"
+EVALUATION_LABEL = "gen_ai.evaluation.score.label"
+EVALUATION_EXPLANATION = "gen_ai.evaluation.explanation"
+# Metrics the collector derives from evaluation events (log records), and their Prometheus names.
+EVAL_SCORE_METRIC = "llmobs.evaluation.score"  # histogram, unit 1
+PROM_EVAL_SCORE = "llmobs_evaluation_score"  # _bucket/_sum/_count
+EVAL_RESULTS_METRIC = "llmobs.evaluation.results"  # {result}, by label
+PROM_EVAL_RESULTS = "llmobs_evaluation_results_total"
+# Scores are 0..1 for most judges, 1..5 or 1..10 for rating scales: both land in distinct buckets.
+EVAL_SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 2, 3, 4, 5, 10)
+EVAL_LABELS = (EVALUATION_NAME, REQUEST_MODEL)  # + COST_RESOURCE_LABELS; results also by EVALUATION_LABEL
+EVAL_NONE = "none"  # label value of a result without a score label
+# Span events (the older way to send an event) are counted by span_metrics' events metric.
+PROM_SPAN_EVENTS = "traces_span_metrics_events_total"
+# MCP (semantic conventions v1.39): span attributes; the JSON-RPC error code is the span's error.type.
+MCP_METHOD = "mcp.method.name"
+MCP_SESSION_ID = "mcp.session.id"
+MCP_PROTOCOL_VERSION = "mcp.protocol.version"
+JSONRPC_REQUEST_ID = "jsonrpc.request.id"
+MCP_TOOLS_CALL = "tools/call"
+# Our own attribute: a marker the collector appends to a value it cut to the size budget.
+TRUNCATION_MARKER = "…[truncated"

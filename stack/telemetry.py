@@ -12,7 +12,10 @@ wrong or repeat:
 * ``input_tokens`` includes cached tokens, as the conventions require, even for
   providers (Anthropic) that report them separately;
 * ``error.type`` recognisable for rate limits (:mod:`llmobs.errortype`), and the
-  exception re-raised untouched.
+  exception re-raised untouched;
+* ``conversation`` stamps a conversation and user on everything inside it
+  (:mod:`llmobs.identity`), and ``evaluate`` emits the conventions'
+  ``gen_ai.evaluation.result`` event, which the collector turns into score metrics.
 
 A :class:`Telemetry` is bound to one set of providers. The module-level
 functions use the default one, bound to the global providers that
@@ -28,15 +31,28 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
+from opentelemetry import trace
+from opentelemetry.semconv._incubating.attributes.error_attributes import ERROR_TYPE
+from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
+    GEN_AI_CONVERSATION_ID,
+    GEN_AI_EVALUATION_EXPLANATION,
+    GEN_AI_EVALUATION_NAME,
+    GEN_AI_EVALUATION_SCORE_LABEL,
+    GEN_AI_EVALUATION_SCORE_VALUE,
+    GEN_AI_REQUEST_MODEL,
+    GEN_AI_RESPONSE_ID,
+    GEN_AI_RESPONSE_MODEL,
+)
 from opentelemetry.util.genai.handler import TelemetryHandler
 from opentelemetry.util.genai.types import Error, FunctionToolDefinition, InputMessage, OutputMessage, TextPart
 
-from llmobs import __version__
+from llmobs import __version__, identity
 from llmobs.errortype import error_type
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 SCOPE = "llmobs"  # instrumentation scope of the helpers' telemetry
+EVALUATION_EVENT = "gen_ai.evaluation.result"  # the conventions' event name (no constant in semconv 0.66b2)
 
 # Providers whose APIs report cache reads/writes apart from the input tokens (Anthropic's Messages API:
 # input_tokens + cache_read_input_tokens + cache_creation_input_tokens is the whole prompt).
@@ -162,7 +178,7 @@ class AgentScope(_Scope):
         invocation = self._telemetry.handler.invoke_local_agent(
             agent_name=self._name,
             request_model=self._options.get("model"),
-            conversation_id=self._options.get("conversation_id"),
+            conversation_id=self._options.get("conversation_id") or identity.current().get(GEN_AI_CONVERSATION_ID),
         )
         if self._options.get("description"):
             invocation.agent_description = self._options["description"]
@@ -213,6 +229,65 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return repr(value)
+
+
+class ConversationScope:
+    """One conversation (and user): a ``with`` / ``async with`` block or a decorator.
+
+    Every span started and every log record emitted inside carries ``gen_ai.conversation.id`` and
+    ``user.id`` (the span already open when the block starts gets them too). Used as a decorator, each
+    call opens its own scope, so one decorated handler can serve many conversations concurrently.
+    """
+
+    def __init__(self, telemetry: Telemetry, conversation_id: str | None, user: str | None) -> None:
+        self._telemetry = telemetry
+        self.conversation_id = conversation_id
+        self.user = user
+        self._tokens: list[contextvars.Token[Any]] = []
+
+    def __enter__(self) -> ConversationScope:
+        self._telemetry.install_identity()
+        self._tokens.append(identity.enter(self.conversation_id, self.user))
+        span = trace.get_current_span()
+        if span.is_recording():
+            attrs = getattr(span, "attributes", None) or {}
+            for key, value in identity.current().items():
+                if key not in attrs:
+                    span.set_attribute(key, value)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        identity.leave(self._tokens.pop())
+
+    async def __aenter__(self) -> ConversationScope:
+        return self.__enter__()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+    def __call__(self, fn: F) -> F:
+        def fresh() -> ConversationScope:
+            return ConversationScope(self._telemetry, self.conversation_id, self.user)
+
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with fresh():
+                    return await fn(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with fresh():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
 
 
 def _forward(name: str, doc: str) -> Any:
@@ -341,8 +416,12 @@ class LLMCall(_Invocation):
 class Telemetry:
     """The helpers, bound to one ``TelemetryHandler`` (one set of providers)."""
 
-    def __init__(self, handler: TelemetryHandler | None = None) -> None:
+    def __init__(
+        self, handler: TelemetryHandler | None = None, *, tracer_provider: Any = None, logger_provider: Any = None
+    ) -> None:
         self._handler = handler
+        self._tracer_provider = tracer_provider
+        self._logger_provider = logger_provider
 
     @classmethod
     def for_providers(
@@ -355,8 +434,76 @@ class Telemetry:
                 logger_provider=logger_provider,
                 instrumentation_scope_name=SCOPE,
                 instrumentation_scope_version=__version__,
-            )
+            ),
+            tracer_provider=tracer_provider,
+            logger_provider=logger_provider,
         )
+
+    def _providers(self) -> tuple[Any, Any]:
+        """(tracer, logger) providers: the ones given, else the global ones."""
+        from opentelemetry import _logs
+
+        return (
+            self._tracer_provider or trace.get_tracer_provider(),
+            self._logger_provider or _logs.get_logger_provider(),
+        )
+
+    def install_identity(self) -> None:
+        """Make sure spans and logs of these providers get the conversation and user (idempotent)."""
+        identity.install(*self._providers())
+
+    def conversation(self, conversation_id: str | None, *, user: str | None = None) -> ConversationScope:
+        """A conversation, as a ``with`` / ``async with`` block or a decorator.
+
+        ``conversation_id`` is your own id for the conversation (the conventions forbid making one up
+        from trace ids); ``user`` your id for the person. Both go on every span and log inside as
+        ``gen_ai.conversation.id`` and ``user.id``; the collector can hash user ids
+        (``privacy.hash_user_ids``).
+        """
+        return ConversationScope(self, conversation_id, user)
+
+    def evaluate(
+        self,
+        name: str,
+        *,
+        score: float | None = None,
+        label: str | None = None,
+        explanation: str | None = None,
+        response_id: str | None = None,
+        model: str | None = None,
+        error_type: str | None = None,
+        context: Any = None,
+    ) -> None:
+        """Record the result of an evaluation (an LLM judge, a user's thumbs up, a test) as the
+        conventions' ``gen_ai.evaluation.result`` event.
+
+        The event is linked to the current span (or ``context``); ``response_id`` names the evaluated
+        response when that span is not the response's. ``model`` (else the current span's model)
+        lets the dashboards compare scores by model. The collector turns the events into
+        ``llmobs_evaluation_score`` and ``llmobs_evaluation_results_total``.
+        """
+        from opentelemetry import _logs
+
+        attributes: dict[str, Any] = {GEN_AI_EVALUATION_NAME: name}
+        if score is not None:
+            attributes[GEN_AI_EVALUATION_SCORE_VALUE] = float(score)
+        if label is not None:
+            attributes[GEN_AI_EVALUATION_SCORE_LABEL] = str(label)
+        if explanation is not None:
+            attributes[GEN_AI_EVALUATION_EXPLANATION] = explanation
+        if response_id is not None:
+            attributes[GEN_AI_RESPONSE_ID] = response_id
+        if error_type is not None:
+            attributes[ERROR_TYPE] = error_type
+        span = trace.get_current_span(context)
+        span_attrs = getattr(span, "attributes", None) or {}
+        model = model or span_attrs.get(GEN_AI_REQUEST_MODEL) or span_attrs.get(GEN_AI_RESPONSE_MODEL)
+        if model:
+            attributes[GEN_AI_REQUEST_MODEL] = str(model)
+        tracer_provider, logger_provider = self._providers()
+        identity.install(tracer_provider, logger_provider)
+        logger = _logs.get_logger(SCOPE, __version__, logger_provider=logger_provider)
+        logger.emit(event_name=EVALUATION_EVENT, attributes=attributes, context=context)
 
     @property
     def handler(self) -> TelemetryHandler:
@@ -418,6 +565,9 @@ class _DefaultTelemetry(Telemetry):
     def handler(self) -> TelemetryHandler:
         return _default.handler
 
+    def _providers(self) -> tuple[Any, Any]:
+        return _default._providers()
+
 
 _default = Telemetry()
 
@@ -428,8 +578,10 @@ def set_default(telemetry: Telemetry | None = None) -> None:
     _default = telemetry if telemetry is not None else Telemetry()
 
 
-# The module-level helpers: llmobs.agent, llmobs.tool, llmobs.llm.
+# The module-level helpers: llmobs.agent, llmobs.tool, llmobs.llm, llmobs.conversation, llmobs.evaluate.
 _late = _DefaultTelemetry()
 agent = _late.agent
 tool = _late.tool
 llm = _late.llm
+conversation = _late.conversation
+evaluate = _late.evaluate
