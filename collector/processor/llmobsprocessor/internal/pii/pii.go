@@ -205,8 +205,7 @@ func IsGenAIEvent(lr plog.LogRecord) bool {
 var patternName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 
 // CheckPattern checks one user pattern: a name like EMPLOYEE_ID (it becomes the placeholder
-// [EMPLOYEE_ID]) and a valid RE2 regex that cannot match the empty string or a placeholder (which
-// would make masking insert text everywhere or never settle). The error is one line ending in a fix.
+// [EMPLOYEE_ID]) and a valid RE2 regex. The error is one line ending in a fix.
 func CheckPattern(p Pattern) error {
 	_, err := compilePattern(p)
 	return err
@@ -223,14 +222,8 @@ func compilePattern(p Pattern) (*regexp.Regexp, error) {
 	if err != nil {
 		return nil, re2Error(err)
 	}
-	if re.MatchString("") {
-		return nil, fmt.Errorf("regex %q matches the empty string: fix: require at least one character, e.g. + instead of *", p.Regex)
-	}
-	for _, ph := range append(placeholders[:], "["+p.Name+"]") {
-		if re.MatchString(ph) {
-			return nil, fmt.Errorf("regex %q matches the placeholder %s, so masking would mask its own output: fix: make it more specific (e.g. require digits)", p.Regex, ph)
-		}
-	}
+	// Any valid RE2 is accepted, as llmobs' settings check accepts it: empty matches mask nothing and
+	// matches that touch a placeholder are skipped (replace), so masking still settles.
 	return re, nil
 }
 
@@ -275,9 +268,13 @@ func (u *userRule) replace(s string, c *Counts) (string, bool) {
 	}
 	var b strings.Builder
 	last := 0
+	var masked [][2]int // placeholders already in s: a match touching one is skipped (idempotence)
+	if strings.IndexByte(s, '[') >= 0 {
+		masked = placeholderSpans(s)
+	}
 	for _, loc := range u.re.FindAllStringIndex(s, -1) {
 		a, e := loc[0], loc[1]
-		if e == a {
+		if e == a || touches(masked, a, e) {
 			continue
 		}
 		a = escapeStartBefore(s, a, true)
@@ -374,4 +371,34 @@ func IsContentKey(k string) bool {
 	}
 	d := digits(rest, 0)
 	return d > 0 && d < len(rest) && rest[d] == '.'
+}
+
+// placeholderSpans finds the [NAME] tokens in s (capitals, digits and _ in brackets: every placeholder
+// llmobs writes has that shape).
+func placeholderSpans(s string) [][2]int {
+	var spans [][2]int
+	for i := 0; i < len(s); i++ {
+		if s[i] != '[' || i+2 >= len(s) || s[i+1] < 'A' || s[i+1] > 'Z' {
+			continue
+		}
+		j := i + 2
+		for j < len(s) && (s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9' || s[j] == '_') {
+			j++
+		}
+		if j < len(s) && s[j] == ']' {
+			spans = append(spans, [2]int{i, j + 1})
+			i = j
+		}
+	}
+	return spans
+}
+
+// touches reports whether [a, e) overlaps any span.
+func touches(spans [][2]int, a, e int) bool {
+	for _, sp := range spans {
+		if a < sp[1] && e > sp[0] {
+			return true
+		}
+	}
+	return false
 }
