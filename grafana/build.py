@@ -1082,6 +1082,336 @@ def logs_dashboard() -> dict[str, Any]:
     )
 
 
+# --- Conversations, users, evaluations, MCP (issue 12) ---------------------------------------------
+#
+# Conversation and user ids are unbounded, so they are never Prometheus labels: every conversation
+# and user panel reads Tempo (TraceQL search, aggregated per id by a Grafana transformation) or Loki.
+# Evaluation scores and MCP calls are bounded (names, labels, methods, tools): Prometheus.
+
+CONVERSATION, USER = n.CONVERSATION_ID, n.USER_ID
+EVAL_NAME, EVAL_LABEL = n.prom_label(n.EVALUATION_NAME), n.prom_label(n.EVALUATION_LABEL)
+MCP_METHOD = n.prom_label(n.MCP_METHOD)
+SCORE = "short"
+MCP = f'{MCP_METHOD}!=""'
+# Labels a results panel counts as failures: the judges' and the thumbs' conventional negatives.
+FAIL_LABELS = "fail|failed|false|thumbs_down|negative|bad"
+
+
+def group_by(key: str, fields: dict[str, list[str]]) -> dict[str, Any]:
+    """A Grafana "Group by" transformation: rows of a Tempo span table aggregated per ``key``."""
+    options: dict[str, Any] = {key: {"operation": "groupby", "aggregations": []}}
+    for name, calcs in fields.items():
+        options[name] = {"operation": "aggregate", "aggregations": calcs}
+    return {"id": "groupBy", "options": {"fields": options}}
+
+
+def grouped_table(title: str, description: str, query: str, key: str, fields: dict[str, list[str]], **kw: Any) -> dict:
+    """A Tempo span table (many spans per trace) grouped per ``key``: one row per conversation or user."""
+    p = trace_table(title, description, query, **kw)
+    p["targets"][0]["spss"] = 100
+    p["targets"][0]["limit"] = 500
+    p["transformations"] = [group_by(key, fields)]
+    return p
+
+
+def ident_var(name: str, label: str) -> dict[str, Any]:
+    """A regex textbox; the default ``.+`` means every conversation (or user) that has an id."""
+    return textbox_var(name, label, ".+")
+
+
+def conversations() -> dict[str, Any]:
+    stream = f'{{{SERVICE}=~"$service", {ENVIRONMENT}=~"$environment"}}'
+    conv_label, user_label = n.prom_label(CONVERSATION), n.prom_label(USER)
+    base = _traceql_filters(llm=False)
+    llm_ops = f'span.{n.OPERATION} =~ "{"|".join(n.LLM_OPERATIONS)}"'
+    in_conv = f'span.{CONVERSATION} =~ "$conversation" && {tq_var(f"span.{USER}", "user_re")}'
+    selected = (
+        f"select(span.{CONVERSATION}, span.{USER}, span.{n.INPUT_TOKENS}, span.{n.OUTPUT_TOKENS}, "
+        f"span.{n.COST_ATTR}, span.{n.ERROR_TYPE})"
+    )
+    totals = {
+        USER: ["firstNotNull"],
+        n.INPUT_TOKENS: ["sum"],
+        n.OUTPUT_TOKENS: ["sum"],
+        n.COST_ATTR: ["sum"],
+        n.ERROR_TYPE: ["count"],
+        "Duration": ["max"],
+        "Start time": ["min", "count"],
+    }
+    messages = [n.prom_label(k) for k in ("gen_ai.input.messages", "gen_ai.output.messages")]
+    marker = n.TRUNCATION_MARKER
+    line = (
+        f'{{{{.{MODEL}}}}} {{{{ if contains \\"{marker}\\" .{messages[0]} }}}}[prompt truncated] {{{{ end }}}}'
+        f'{{{{ if contains \\"{marker}\\" .{messages[1]} }}}}[answer truncated] {{{{ end }}}}'
+        f"asked: {{{{.{messages[0]}}}}} answered: {{{{.{messages[1]}}}}}"
+    )
+    panels = [
+        row("Conversations (Tempo: ids are unbounded, so they are never metric labels)"),
+        grouped_table(
+            "Conversations: turns, tokens, cost, errors",
+            "One row per conversation (gen_ai.conversation.id) among the newest 500 traces in the range: its user, "
+            "LLM calls ('Start time' count), input and output tokens, cost, failed calls (error.type count) and the "
+            "slowest call. Narrow with the Conversation and User boxes (regular expressions).",
+            f"{{ {llm_ops} && {in_conv} && {base} }} | {selected}",
+            CONVERSATION,
+            totals,
+            w=24,
+            h=10,
+            sort="Start time (count)",
+        ),
+        trace_table(
+            "Turns of the conversation, in order",
+            "Each agent run and LLM call of the conversations matching the Conversation box, oldest first; a row "
+            "opens the turn's trace. Put one id in the box to follow one conversation.",
+            f'{{ span.{n.OPERATION} =~ "{n.AGENT_OPERATION}|{"|".join(n.LLM_OPERATIONS)}" && {in_conv} && {base} }}'
+            f" | select(span.{CONVERSATION}, span.{n.AGENT_NAME}, span.{n.REQUEST_MODEL}, span.{n.INPUT_TOKENS}, "
+            f"span.{n.OUTPUT_TOKENS}, span.{n.COST_ATTR}, span.{n.ERROR_TYPE})",
+            sort="Start time",
+            w=24,
+        ),
+        logs(
+            "Prompts and answers (masked)",
+            "What was asked and answered in the matching conversations, from the GenAI events in Loki (apps that "
+            "capture content), after the collector masked PII. A message the collector cut to the size budget ends "
+            f"in '{marker} N bytes]' and the line starts with [prompt truncated] / [answer truncated]. "
+            "'View trace' on a line opens the turn.",
+            f'{stream} | {conv_label} =~ "$conversation" | ({user_label} =~ "$user_re" or {user_label} = "") '
+            f'| {messages[0]} != "" | line_format "{line}"',
+            h=12,
+        ),
+        row("Users (Tempo)"),
+        grouped_table(
+            "Users by cost, calls and errors",
+            "One row per user.id among the newest 500 traces in the range: LLM calls, tokens, cost and failed calls. "
+            "With privacy.hash_user_ids the ids are hashes (u_...), the same for the same user.",
+            f'{{ {llm_ops} && span.{USER} =~ "$user_re" && {base} }} | {selected}',
+            USER,
+            {k: v for k, v in totals.items() if k != USER},
+            w=24,
+            sort=f"{n.COST_ATTR} (sum)",
+        ),
+    ]
+    variables = [
+        *standard_vars(service_all=".+")[:3],
+        ident_var("conversation", "Conversation (regex)"),
+        ident_var("user_re", "User (regex)"),
+    ]
+    return dashboard(
+        "llmobs-conversations",
+        "LLM conversations",
+        "Conversations and users from Tempo and Loki: turns, tokens, cost, errors, the masked prompts and answers.",
+        variables,
+        panels,
+    )
+
+
+def _model_var() -> dict[str, Any]:
+    svc_env = f'{SERVICE}=~"$service", {ENVIRONMENT}=~"$environment"'
+    return query_var("model", "Model", f"label_values({{{SOURCES}, {svc_env}}}, {MODEL})")
+
+
+def evaluations() -> dict[str, Any]:
+    def es(metric: str, *matchers: str) -> str:
+        return sel(metric, *matchers, by=("service", "environment", "model"))
+
+    scores, results = f"{n.PROM_EVAL_SCORE}_bucket", n.PROM_EVAL_RESULTS
+
+    def mean(by: str, window: str = RI) -> str:
+        """Mean score: rate of the histogram's sum over rate of its count."""
+        return (
+            f"{total(rate(es(n.PROM_EVAL_SCORE + '_sum'), window), by)} "
+            f"/ {total(rate(es(n.PROM_EVAL_SCORE + '_count'), window), by)}"
+        )
+
+    failed = f'{EVAL_LABEL}=~"(?i)({FAIL_LABELS})"'
+    stream = f'{{{SERVICE}=~"$service", {ENVIRONMENT}=~"$environment"}}'
+    ev = n.prom_label(n.EVALUATION_SCORE)
+    line = (
+        f"{{{{.{EVAL_NAME}}}}} score={{{{.{ev}}}}} {{{{.{EVAL_LABEL}}}}} {{{{.{MODEL}}}}} "
+        f"response={{{{.{n.prom_label(n.RESPONSE_ID)}}}}} {{{{.{n.prom_label(n.EVALUATION_EXPLANATION)}}}}}"
+    )
+    panels = [
+        row("Evaluations (gen_ai.evaluation.result events)"),
+        stat(
+            "Evaluation results",
+            "Evaluation results received in the time range (LLM judges, user feedback, tests).",
+            prom(f"{whole_number(total(increase(es(results))))} or vector(0)", instant=True),
+            SCORE,
+            NEUTRAL,
+            decimals=0,
+        ),
+        stat(
+            "Failed evaluations %",
+            f"Share of results labelled as a failure ({FAIL_LABELS.replace('|', ', ')}) in the time range.",
+            prom(share(increase(es(results, failed)), increase(es(results))), instant=True),
+            PCT,
+            thresholds((10, "orange"), (25, "red")),
+            decimals=1,
+        ),
+        bars(
+            "Mean score by evaluation",
+            "Average gen_ai.evaluation.score.value per evaluation in the time range.",
+            prom(mean(EVAL_NAME, RANGE), f"{{{{{EVAL_NAME}}}}}", instant=True),
+            SCORE,
+            w=8,
+        ),
+        bars(
+            "Mean score by model",
+            "Average score per evaluated model (all evaluations) in the time range: compare models on quality.",
+            prom(mean(f"{EVAL_NAME}, {MODEL}", RANGE), f"{{{{{EVAL_NAME}}}}} {{{{{MODEL}}}}}", instant=True),
+            SCORE,
+            w=8,
+        ),
+        timeseries(
+            "Mean score over time by evaluation",
+            "Score trend per evaluation (a falling line is a quality regression).",
+            [prom(mean(EVAL_NAME), f"{{{{{EVAL_NAME}}}}}")],
+            SCORE,
+        ),
+        timeseries(
+            "Score p50 / p10 by evaluation",
+            "Median and 10th-percentile score per evaluation (the low tail is where the bad answers are).",
+            [
+                prom(quantile(0.5, es(scores), EVAL_NAME), f"p50 {{{{{EVAL_NAME}}}}}"),
+                prom(quantile(0.1, es(scores), EVAL_NAME), f"p10 {{{{{EVAL_NAME}}}}}"),
+            ],
+            SCORE,
+        ),
+        bars(
+            "Evaluation results by label",
+            "Pass/fail, thumbs up/down and other labels per evaluation in the time range.",
+            prom(
+                whole_number(total(increase(es(results)), f"{EVAL_NAME}, {EVAL_LABEL}")),
+                f"{{{{{EVAL_NAME}}}}} {{{{{EVAL_LABEL}}}}}",
+                instant=True,
+            ),
+            SCORE,
+            w=12,
+        ),
+        bars(
+            "Evaluation results sent as span events",
+            "Evaluation events attached to spans (older SDKs) by evaluation and label, counted by span metrics.",
+            prom(
+                whole_number(total(increase(es(n.PROM_SPAN_EVENTS, f'{EVAL_NAME}!=""')), f"{EVAL_NAME}, {EVAL_LABEL}")),
+                f"{{{{{EVAL_NAME}}}}} {{{{{EVAL_LABEL}}}}}",
+                instant=True,
+            ),
+            SCORE,
+            w=12,
+        ),
+        logs(
+            "Worst-scored responses",
+            "Evaluation events scoring below the 'Score below' box, newest first: evaluation, score, label, model, "
+            "response id and the judge's explanation. 'View trace' opens the evaluated turn.",
+            f'{stream} | {EVENT_NAME} = "{n.EVALUATION_EVENT}" | {ev} < $max_score | line_format "{line}"',
+        ),
+    ]
+    variables = [*standard_vars(service_all=".+")[:3], _model_var(), textbox_var("max_score", "Score below", "0.5")]
+    return dashboard(
+        "llmobs-evaluations",
+        "LLM evaluations",
+        "Evaluation scores and labels (gen_ai.evaluation.result) by evaluation, model and service; the worst answers.",
+        variables,
+        panels,
+    )
+
+
+def mcp() -> dict[str, Any]:
+    def ms(metric: str, *matchers: str) -> str:
+        return sel(metric, MCP, *matchers, by=("service", "environment"))
+
+    calls, buckets = ms(CALLS), ms(BUCKETS)
+    by = f"{MCP_METHOD}, {TOOL}"
+    legend = f"{{{{{MCP_METHOD}}}}} {{{{{TOOL}}}}}"
+    base = _traceql_filters(llm=False)
+    panels = [
+        row("MCP calls (span metrics of mcp.* spans)"),
+        stat("MCP calls/s", "MCP requests per second (clients and servers).", prom(total(rate(calls))), REQPS, NEUTRAL),
+        stat(
+            "MCP error %",
+            "Share of MCP calls that failed: JSON-RPC errors and tool errors (error.type).",
+            prom(share(rate(ms(CALLS, FAILED)), rate(calls))),
+            PCT,
+            ERR_PCT,
+            decimals=1,
+        ),
+        stat(
+            "MCP latency p95",
+            "95th percentile duration of MCP calls.",
+            prom(quantile(0.95, buckets)),
+            SECONDS,
+            LATENCY,
+            decimals=2,
+        ),
+        timeseries(
+            "MCP calls/s by method and tool",
+            "Requests per second by mcp.method.name and, for tools/call, gen_ai.tool.name.",
+            [prom(total(rate(calls), by), legend)],
+            REQPS,
+            w=12,
+        ),
+        timeseries(
+            "MCP latency p50 / p95 by method and tool",
+            "Duration percentiles of MCP calls; exemplar dots open the trace of a call.",
+            [
+                prom(quantile(0.5, buckets, by), f"p50 {legend}"),
+                prom(quantile(0.95, buckets, by), f"p95 {legend}", exemplar=True),
+            ],
+            SECONDS,
+            steps=LATENCY,
+        ),
+        bars(
+            "MCP failed calls by error type (JSON-RPC code)",
+            "Failed MCP calls in the time range by error.type: a JSON-RPC error code (-32602 invalid params, "
+            "-32601 method not found, ...) or tool_error.",
+            prom(
+                whole_number(total(increase(ms(CALLS, FAILED)), f"{MCP_METHOD}, {ERROR}")),
+                f"{{{{{MCP_METHOD}}}}} {{{{{ERROR}}}}}",
+                instant=True,
+            ),
+            CALLS_UNIT,
+            w=12,
+            steps=ANY_IS_BAD,
+        ),
+        bars(
+            "MCP tool calls by tool",
+            "tools/call requests per tool in the time range.",
+            prom(
+                whole_number(total(increase(ms(CALLS, f'{MCP_METHOD}="{n.MCP_TOOLS_CALL}"')), TOOL)),
+                f"{{{{{TOOL}}}}}",
+                instant=True,
+            ),
+            CALLS_UNIT,
+            w=12,
+        ),
+        row("MCP sessions (Tempo)"),
+        grouped_table(
+            "MCP sessions",
+            "One row per mcp.session.id among the newest 500 traces: requests, failed requests, slowest request.",
+            f"{{ span.{n.MCP_SESSION_ID} != nil && {base} }} | select(span.{n.MCP_SESSION_ID}, span.{n.MCP_METHOD}, "
+            f"span.{n.TOOL_NAME}, span.{n.ERROR_TYPE})",
+            n.MCP_SESSION_ID,
+            {n.ERROR_TYPE: ["count"], "Duration": ["max"], "Start time": ["min", "count"]},
+            w=12,
+            sort="Start time (min)",
+        ),
+        trace_table(
+            "Failed MCP calls",
+            "Recent MCP calls that failed, with the JSON-RPC code (error.type); a row opens the trace.",
+            f"{{ span.{n.MCP_METHOD} != nil && span:status = error && {base} }} | select(span.{n.MCP_METHOD}, "
+            f"span.{n.TOOL_NAME}, span.{n.ERROR_TYPE})",
+            sort="Start time",
+        ),
+    ]
+    return dashboard(
+        "llmobs-mcp",
+        "LLM MCP tools",
+        "Model Context Protocol calls by method and tool: rates, errors with JSON-RPC codes, latency, sessions.",
+        standard_vars()[:3],
+        panels,
+    )
+
+
 # --- Reading dashboards back (the tests) ------------------------------------------------------------
 
 
@@ -1123,6 +1453,9 @@ BUILDERS = {
     "llm-agents.json": agents,
     "llm-cost.json": cost,
     "llm-logs.json": logs_dashboard,
+    "llm-conversations.json": conversations,
+    "llm-evaluations.json": evaluations,
+    "llm-mcp.json": mcp,
 }
 
 

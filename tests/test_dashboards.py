@@ -61,7 +61,7 @@ def test_identity_home_and_schema() -> None:
     assert DASHBOARDS[catalog.HOME_DASHBOARD]["uid"] == "llmobs-overview"
     uids = [d["uid"] for d in DASHBOARDS.values()]
     titles = [d["title"] for d in DASHBOARDS.values()]
-    assert len(set(uids)) == len(uids) == 4 and len(set(titles)) == 4
+    assert len(set(uids)) == len(uids) == len(build.BUILDERS) and len(set(titles)) == len(build.BUILDERS)
     for dash in DASHBOARDS.values():
         assert re.fullmatch(r"llmobs-[a-z]+", dash["uid"])
         assert dash["schemaVersion"] in (41, 42)
@@ -123,6 +123,9 @@ def test_queries_name_only_metrics_the_pipeline_and_rules_produce(tmp_path: Path
         n.PROM_TOKENS,
         n.PROM_FINISH,
         f"{n.PROM_TTFC}_bucket",
+        *(f"{n.PROM_EVAL_SCORE}_{part}" for part in ("bucket", "sum", "count")),
+        n.PROM_EVAL_RESULTS,
+        n.PROM_SPAN_EVENTS,
     }
     used: set[str] = set()
     for dash in DASHBOARDS.values():
@@ -145,6 +148,7 @@ def test_datasources_are_the_provisioned_uids(tmp_path: Path) -> None:
 
 UNITS = (  # first match on the lower-cased title wins
     (r"per run", "short"),
+    (r"score|evaluation results|evaluations by label", "short"),
     (r"latency|duration|first chunk", "s"),
     (r"spend|cost", "currencyUSD"),
     (r"%|share|ratio|truncated", "percent"),

@@ -20,6 +20,18 @@ One :func:`send_round` is, per app:
   chats with Gemini (cut off at ``MAX_TOKENS``), Mistral, an embedding call, a
   self-hosted model genai-prices does not know (unpriced), and a call that times out.
 
+Conversations, users, evaluations and MCP (issue 12), each the way another SDK sends them:
+
+* ``travel-agent`` runs happen inside ``llmobs.identity`` (what ``llmobs.conversation`` uses), so
+  every span and event carries ``gen_ai.conversation.id`` and ``user.id``; an LLM judge's score
+  and a user's thumbs are ``gen_ai.evaluation.result`` log events (as agento11y and Strands emit
+  them), one also as a span event (older SDKs); the agent calls tools on an MCP server
+  (``tools/call`` CLIENT spans with ``mcp.*`` attributes, one JSON-RPC error -32602, plus
+  ``tools/list``) and records ``mcp.client.operation.duration``.
+* ``support-chat`` marks its chats with OpenLLMetry's association properties
+  (``traceloop.association.properties.session_id`` / ``user_id``), which the collector
+  normalises to the conventions' names.
+
 The dashboards proof (``tests/test_dashboards_proof.py``) sends this through the
 real collector into a real Prometheus; ``llmobs demo`` is meant to send the same.
 """
@@ -32,6 +44,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -40,11 +53,14 @@ from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.genai.handler import TelemetryHandler
 from opentelemetry.util.genai.types import InputMessage, OutputMessage, TextPart
 
+from llmobs import identity
+from llmobs import names as n
 from llmobs.demo import content_capture
 from llmobs.instrument import log_handler
 
@@ -121,6 +137,35 @@ CHATS = (
 )
 
 
+# Conversations and users (one conversation per round and app: every round has a new one).
+AGENT_USER = "user-traveller-7"
+CHAT_USER = "user-support-3"
+TRACELOOP_SESSION = "traceloop.association.properties.session_id"
+TRACELOOP_USER = "traceloop.association.properties.user_id"
+# Evaluations: an LLM judge's score with a pass/fail label, and a user's thumbs.
+JUDGE, FEEDBACK = "answer_relevance", "user_feedback"
+EVALUATIONS = (JUDGE, FEEDBACK)
+# MCP calls of the trip planner: (method, tool, JSON-RPC error code or None).
+MCP_CALLS = (
+    ("tools/list", None, None),
+    ("tools/call", "get_weather", None),
+    ("tools/call", "get_weather", -32602),
+)
+MCP_TOOLS = ["get_weather"]
+MCP_METHODS = ["tools/call", "tools/list"]
+
+
+class Association(SpanProcessor):
+    """OpenLLMetry's way: association properties set on every span started while they are set."""
+
+    def __init__(self) -> None:
+        self.properties: dict[str, str] = {}
+
+    def on_start(self, span: object, parent_context: object = None) -> None:
+        for key, value in self.properties.items():
+            span.set_attribute(key, value)  # type: ignore[attr-defined]
+
+
 @dataclass
 class App:
     """One instrumented app: SDK providers exporting OTLP/HTTP, and its TelemetryHandler."""
@@ -132,6 +177,8 @@ class App:
     handler: TelemetryHandler
     log: logging.Logger
     _log_handler: logging.Handler = field(repr=False)
+    association: Association = field(default_factory=Association)
+    rounds: int = 0
 
     def flush(self) -> None:
         self.tracer_provider.force_flush()
@@ -150,6 +197,8 @@ def app(endpoint: str, resource: dict[str, str], export_interval_s: float = 1.0)
     """SDK providers for one app, exporting to the collector's OTLP/HTTP ``endpoint``."""
     res = Resource.create(resource)
     tracer_provider = TracerProvider(resource=res)
+    association = Association()
+    tracer_provider.add_span_processor(association)
     tracer_provider.add_span_processor(
         BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces"), schedule_delay_millis=200)
     )
@@ -158,6 +207,7 @@ def app(endpoint: str, resource: dict[str, str], export_interval_s: float = 1.0)
     )
     meter_provider = MeterProvider(resource=res, metric_readers=[reader])
     logger_provider = LoggerProvider(resource=res)
+    identity.install(tracer_provider, logger_provider)
     logger_provider.add_log_record_processor(
         BatchLogRecordProcessor(OTLPLogExporter(endpoint=f"{endpoint}/v1/logs"), schedule_delay_millis=200)
     )
@@ -173,7 +223,7 @@ def app(endpoint: str, resource: dict[str, str], export_interval_s: float = 1.0)
         instrumentation_scope_name="llmobs.traffic",
         instrumentation_scope_version="1",
     )
-    return App(resource, tracer_provider, meter_provider, logger_provider, handler, log, log_bridge)
+    return App(resource, tracer_provider, meter_provider, logger_provider, handler, log, log_bridge, association)
 
 
 @contextmanager
@@ -230,6 +280,65 @@ def _call(a: App, call: Call) -> None:
         inv.fail(exc)
     else:
         inv.stop()
+        if call.finish and call.operation == "chat":
+            _evaluate(a, call, inv.response_id)
+
+
+def _evaluate(a: App, call: Call, response_id: str | None) -> None:
+    """An LLM judge scores the answer and the user gives a thumb, as log events (agento11y's way); the
+    judge also leaves a span event on the agent span (older SDKs' way). Scores differ by model."""
+    logger = a.logger_provider.get_logger("llmobs.traffic.evals")
+    score = 0.35 if call.finish[0] in ("length", "MAX_TOKENS") else 0.9
+    results = (
+        (JUDGE, score, "pass" if score >= 0.5 else "fail", "The answer addresses the question."),
+        (FEEDBACK, 1.0 if score >= 0.5 else 0.0, "thumbs_up" if score >= 0.5 else "thumbs_down", None),
+    )
+    for name, value, label, explanation in results:
+        attributes = {
+            n.EVALUATION_NAME: name,
+            n.EVALUATION_SCORE: value,
+            n.EVALUATION_LABEL: label,
+            n.REQUEST_MODEL: call.model,
+        }
+        if response_id:
+            attributes[n.RESPONSE_ID] = response_id
+        if explanation:
+            attributes[n.EVALUATION_EXPLANATION] = explanation
+        logger.emit(event_name=n.EVALUATION_EVENT, attributes=attributes)
+    current = trace.get_current_span()
+    if current.is_recording():
+        current.add_event(n.EVALUATION_EVENT, {n.EVALUATION_NAME: JUDGE, n.EVALUATION_LABEL: results[0][2]})
+
+
+def _mcp(a: App, round_no: int) -> None:
+    """The agent's MCP client: spans as the MCP conventions (v1.39) name them, and the duration metric."""
+    tracer = a.tracer_provider.get_tracer("mcp.client.traffic")
+    duration = a.meter_provider.get_meter("mcp.client.traffic").create_histogram(
+        "mcp.client.operation.duration", unit="s"
+    )
+    session = f"mcp-session-{round_no}"
+    for i, (method, tool, code) in enumerate(MCP_CALLS):
+        attributes: dict[str, str | int] = {
+            n.MCP_METHOD: method,
+            n.MCP_SESSION_ID: session,
+            n.MCP_PROTOCOL_VERSION: "2025-06-18",
+            n.JSONRPC_REQUEST_ID: str(i + 1),
+            "network.transport": "tcp",
+        }
+        if tool:
+            attributes |= {n.OPERATION: n.TOOL_OPERATION, n.TOOL_NAME: tool}
+        name = f"{method} {tool}" if tool else method
+        started = time.perf_counter()
+        with tracer.start_as_current_span(name, kind=SpanKind.CLIENT, attributes=attributes) as span:
+            time.sleep(0.03)
+            if code is not None:
+                span.set_attribute(n.ERROR_TYPE, str(code))
+                span.set_attribute("rpc.response.status_code", str(code))
+                span.set_status(Status(StatusCode.ERROR, "Invalid params"))
+        metric = {k: v for k, v in attributes.items() if k not in (n.MCP_SESSION_ID, n.JSONRPC_REQUEST_ID)}
+        if code is not None:
+            metric[n.ERROR_TYPE] = str(code)
+        duration.record(time.perf_counter() - started, metric)
 
 
 def _tool(a: App, tool: Tool, agent_name: str) -> None:
@@ -257,6 +366,8 @@ def _agent_run(a: App, name: str, model: str, steps: tuple[Call | Tool, ...], fa
             _call(a, step)
             if step.error is not None and fail_on_error:
                 raise RuntimeError(f"{name} gave up: {step.error}")
+        if name == "trip-planner":
+            _mcp(a, a.rounds)
         run.finish_reasons = ["stop"]
     except Exception as exc:
         a.log.error("agent %s failed: %s", name, exc)
@@ -266,12 +377,28 @@ def _agent_run(a: App, name: str, model: str, steps: tuple[Call | Tool, ...], fa
         run.stop()
 
 
+def conversation_ids(round_no: int) -> tuple[str, str]:
+    """The (agent, chat) conversation ids of a round."""
+    return f"trip-{round_no}", f"support-{round_no}"
+
+
 def send_round(agent: App, chat: App) -> None:
     """One round of every scenario (about 3 s of simulated model time), then flush."""
-    _agent_run(agent, "trip-planner", "gpt-4o-mini", TRIP_PLANNER, fail_on_error=False)
-    _agent_run(agent, "support-triage", "gpt-4o", SUPPORT_TRIAGE, fail_on_error=True)
-    for call in CHATS:
-        _call(chat, call)
+    agent.rounds += 1
+    chat.rounds += 1
+    trip, support = conversation_ids(agent.rounds)
+    token = identity.enter(trip, AGENT_USER)
+    try:
+        _agent_run(agent, "trip-planner", "gpt-4o-mini", TRIP_PLANNER, fail_on_error=False)
+        _agent_run(agent, "support-triage", "gpt-4o", SUPPORT_TRIAGE, fail_on_error=True)
+    finally:
+        identity.leave(token)
+    chat.association.properties = {TRACELOOP_SESSION: support, TRACELOOP_USER: CHAT_USER}
+    try:
+        for call in CHATS:
+            _call(chat, call)
+    finally:
+        chat.association.properties = {}
     chat.log.info("answered 5 support questions")
     agent.flush()
     chat.flush()
@@ -283,5 +410,6 @@ MODELS = sorted({c.model for c in ALL_CALLS})
 PROVIDERS = sorted({c.provider for c in ALL_CALLS})
 TOOLS = sorted({s.name for s in TRIP_PLANNER if isinstance(s, Tool)})
 AGENTS = ["support-triage", "trip-planner"]
-SPANS_PER_ROUND = len(TRIP_PLANNER) + 1 + len(SUPPORT_TRIAGE) + 1 + len(CHATS)
+SPANS_PER_ROUND = len(TRIP_PLANNER) + 1 + len(SUPPORT_TRIAGE) + 1 + len(CHATS) + len(MCP_CALLS)
+USERS = sorted([AGENT_USER, CHAT_USER])
 SERVICES = sorted([AGENT_APP["service.name"], CHAT_APP["service.name"]])

@@ -217,6 +217,10 @@ _STAGE = re.compile(
 _LABEL = re.compile(r'\s*(?P<label>\w+)\s*(?P<op>>=|<=|!=|=~|!~|=|>|<)\s*(?P<val>"(?:[^"\\]|\\.)*"|[\d.]+)\s*')
 
 
+# ``{{ if contains \"text\" .field }}...{{ end }}`` (Go template, quotes escaped inside line_format "...").
+_IF_CONTAINS = re.compile(r'\{\{\s*if contains \\"((?:[^"\\]|\\[^"])*)\\" \.(\w+)\s*\}\}(.*?)\{\{\s*end\s*\}\}')
+
+
 def _label_expr(expr: str, fields: dict[str, str]) -> bool:
     expr = expr.strip()
     ors = _split_top(expr, " or ")
@@ -267,9 +271,11 @@ def logql(query: str, entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any
             selected = [e for e in selected if re.search(m["line"], e["line"])]
         elif m["fmt"] is not None:
             names = re.findall(r"\{\{\s*\.(\w+)\s*\}\}", m["fmt"])
+            names += [x[2] for x in _IF_CONTAINS.finditer(m["fmt"])]
             labels += names
             for e in selected:
-                line = re.sub(r"\{\{\s*__line__\s*\}\}", lambda _, e=e: e["line"], m["fmt"])
+                line = _IF_CONTAINS.sub(lambda x, f=e["fields"]: x[3] if x[1] in f.get(x[2], "") else "", m["fmt"])
+                line = re.sub(r"\{\{\s*__line__\s*\}\}", lambda _, e=e: e["line"], line)
                 e["line"] = re.sub(r"\{\{\s*\.(\w+)\s*\}\}", lambda x, f=e["fields"]: f.get(x[1], ""), line)
         elif m["expr"].strip():
             selected = [e for e in selected if _label_expr(m["expr"], e["fields"])]
