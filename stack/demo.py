@@ -479,10 +479,71 @@ def _play_call(app: App, call: Call, sleep: Sleep) -> None:
             llm.response_id = call.response_id
             llm.finish_reasons = [call.finish]
             llm.completion(call.answer)
+            _judge(app, call)
+
+
+def _judge(app: App, call: Call) -> None:
+    """An LLM judge's relevance score for every answer (cut-off answers score low) and, for some, the
+    user's thumb: ``gen_ai.evaluation.result`` events, linked to the call's span and model."""
+    cut = call.finish in ("length", "max_tokens", "MAX_TOKENS")
+    score = 0.3 if cut else 0.6 + (sum(map(ord, call.response_id)) % 40) / 100
+    app.telemetry.evaluate(
+        "answer_relevance",
+        score=round(score, 2),
+        label="pass" if score >= 0.5 else "fail",
+        explanation="cut off at the token limit" if cut else "answers the question",
+        response_id=call.response_id,
+    )
+    if sum(map(ord, call.response_id)) % 3 == 0:
+        up = not cut
+        app.telemetry.evaluate(
+            "user_feedback",
+            score=1.0 if up else 0.0,
+            label="thumbs_up" if up else "thumbs_down",
+            response_id=call.response_id,
+        )
+
+
+# MCP (semantic conventions v1.39): the agents' tools live on an MCP server; a timed-out call is the
+# JSON-RPC error -32001 (request timeout).
+MCP_PROTOCOL = "2025-06-18"
+MCP_TIMEOUT_CODE = "-32001"
+
+
+def _mcp_call(app: App, trace: Trace, tool: str | None, error: bool) -> None:
+    """One MCP client request (``tools/call {tool}`` or ``tools/list``) as its CLIENT span."""
+    from opentelemetry import trace as otel_trace
+    from opentelemetry.trace import SpanKind, Status, StatusCode
+
+    method = "tools/call" if tool else "tools/list"
+    attributes: dict[str, Any] = {
+        "mcp.method.name": method,
+        "mcp.session.id": f"mcp-{trace.service.name}-{trace.index // 5}",
+        "mcp.protocol.version": MCP_PROTOCOL,
+        "jsonrpc.request.id": str(trace.index),
+        "network.transport": "tcp",
+    }
+    if tool:
+        attributes |= {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool}
+    tracer = otel_trace.get_tracer("llmobs.demo.mcp", tracer_provider=app.telemetry._providers()[0])
+    with tracer.start_as_current_span(f"{method} {tool}" if tool else method, kind=SpanKind.CLIENT) as span:
+        span.set_attributes(attributes)
+        if error:
+            span.set_attribute("error.type", MCP_TIMEOUT_CODE)
+            span.set_attribute("rpc.response.status_code", MCP_TIMEOUT_CODE)
+            span.set_status(Status(StatusCode.ERROR, "request timed out"))
 
 
 def play(app: App, trace: Trace, sleep: Sleep = time.sleep) -> bool:
     """Run ``trace`` through ``app``'s helpers; False when it ended in an error (as a real request would)."""
+    # Conversations of about three turns, and a handful of users: every span and event gets their ids.
+    with app.telemetry.conversation(
+        f"{trace.service.name}-conv-{trace.index // 3}", user=f"user-{(trace.index // 3) % 23:03d}"
+    ):
+        return _play(app, trace, sleep)
+
+
+def _play(app: App, trace: Trace, sleep: Sleep) -> bool:
     try:
         if trace.agent is None:
             for step in trace.steps:
@@ -494,6 +555,8 @@ def play(app: App, trace: Trace, sleep: Sleep = time.sleep) -> bool:
         model = first.model if isinstance(first, Call) else None
         with app.telemetry.agent(trace.agent, model=model.name if model else None):
             app.log.info("agent %s started for %s", trace.agent, trace.user or "an anonymous user")
+            if trace.index % 5 == 0:
+                _mcp_call(app, trace, None, False)
             for step in trace.steps:
                 if isinstance(step, ToolCall):
                     try:
@@ -501,6 +564,7 @@ def play(app: App, trace: Trace, sleep: Sleep = time.sleep) -> bool:
                             if tool.should_capture_content:
                                 tool.arguments = {"query": step.query}
                             sleep(step.seconds)
+                            _mcp_call(app, trace, step.name, step.error is not None)
                             if step.error is not None:
                                 raise step.error
                             if tool.should_capture_content:

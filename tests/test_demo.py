@@ -18,7 +18,12 @@ from typing import Any
 import openai
 import pytest
 from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor
-from opentelemetry.semconv._incubating.attributes import gen_ai_attributes
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes, mcp_attributes
+from opentelemetry.semconv._incubating.attributes.jsonrpc_attributes import JSONRPC_REQUEST_ID
+from opentelemetry.semconv._incubating.attributes.network_attributes import NETWORK_TRANSPORT
+from opentelemetry.semconv._incubating.attributes.rpc_attributes import RPC_RESPONSE_STATUS_CODE
+from opentelemetry.semconv._incubating.attributes.user_attributes import USER_ID
+from opentelemetry.trace import SpanKind
 from typer.testing import CliRunner
 
 from llmobs import demo, telemetry
@@ -39,7 +44,15 @@ REGISTRY = {v for k, v in vars(gen_ai_attributes).items() if k.startswith("GEN_A
     "error.type",
     "server.address",
     "server.port",
+    USER_ID,  # llmobs.conversation(user=...)
 }
+# MCP client spans (semantic conventions v1.39): what the demo's MCP calls may carry besides REGISTRY.
+MCP_REGISTRY = {v for k, v in vars(mcp_attributes).items() if k.startswith("MCP_") and isinstance(v, str)} | {
+    JSONRPC_REQUEST_ID,
+    NETWORK_TRANSPORT,
+    RPC_RESPONSE_STATUS_CODE,
+}
+MCP_NAME = re.compile(r"^(tools/call \S+|tools/list)$")
 OPERATION_OF = re.compile(r"^(chat|embeddings|execute_tool|invoke_agent) \S+$")
 VOLATILE = {"gen_ai.response.time_to_first_chunk"}  # measured, so it differs run to run
 
@@ -101,7 +114,13 @@ def _keys_by_operation(spans: list[Any]) -> dict[str, set[str]]:
 def test_demo_telemetry_has_the_shape_the_sdk_produces(stub: str) -> None:
     sdk = _sdk_output(stub)
     mine, _ = _demo_output("shape", 150)
-    sdk_spans, demo_spans = sdk.spans(), mine.spans()
+    sdk_spans, all_demo_spans = sdk.spans(), mine.spans()
+    mcp_spans = [s for s in all_demo_spans if "mcp.method.name" in s.attributes]
+    demo_spans = [s for s in all_demo_spans if "mcp.method.name" not in s.attributes]
+    assert mcp_spans and any(s.attributes.get("error.type") == "-32001" for s in mcp_spans)
+    for span in mcp_spans:
+        assert MCP_NAME.match(span.name) and span.kind == SpanKind.CLIENT, span.name
+        assert set(span.attributes) <= REGISTRY | MCP_REGISTRY, set(span.attributes) - REGISTRY - MCP_REGISTRY
 
     for span in sdk_spans + demo_spans:
         assert OPERATION_OF.match(span.name), span.name  # {operation} {model|tool|agent}
