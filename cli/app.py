@@ -2,6 +2,11 @@
 
 Module level imports only Typer: ``llmobs --help`` must stay fast, so settings,
 Jinja, Docker and OpenTelemetry are imported inside the commands that need them.
+
+Help is Click's plain formatter (``rich_markup_mode=None``), not Typer's rich
+panels: those import ``rich.markdown``/``markdown_it`` and cost ~0.2 s of every
+``--help`` for boxes around the same text (issue 16). ``_Group`` keeps each
+command's first sentence whole (wrapped) where Click would cut it at the width.
 """
 
 from __future__ import annotations
@@ -12,20 +17,42 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from llmobs import __version__
+
+
+class _Group(TyperGroup):
+    """A command group whose help lists each command's whole first sentence, wrapped, never cut with "..."."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        # Typer 0.29 leaves an unused --help flag at None, not False, and so runs it through a pydantic
+        # TypeAdapter: `llmobs render --help` would import pydantic (~0.1 s) only to learn "not given".
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            option.default = False
+        return option
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, cmd.get_short_help_str(limit=1_000)) for name, cmd in self.commands.items() if not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+# Plain help (no rich import) and no rich tracebacks: both are import cost paid on every run.
+_FAST = {"cls": _Group, "rich_markup_mode": None, "pretty_exceptions_enable": False, "no_args_is_help": True}
 
 app = typer.Typer(
     name="llmobs",
     help="An LLM-observability stack in a box: collector, Tempo, Loki, Prometheus and Grafana.",
-    no_args_is_help=True,
     add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    **_FAST,
 )
-config_app = typer.Typer(help="Inspect the effective settings.", no_args_is_help=True)
+config_app = typer.Typer(help="Inspect the effective settings.", **_FAST)
 app.add_typer(config_app, name="config")
-datadog_app = typer.Typer(help="Datadog helpers for --backend datadog.", no_args_is_help=True)
+datadog_app = typer.Typer(help="Datadog helpers for --backend datadog.", **_FAST)
 app.add_typer(datadog_app, name="datadog")
 
 _state = {"debug": False}

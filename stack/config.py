@@ -9,19 +9,23 @@ flag that caused it rather than at the merged result.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from llmobs.errors import LlmobsError
 from llmobs.settings import Settings
+
+if TYPE_CHECKING:
+    import yaml
+
+# PyYAML is imported only when there is YAML to read (a config file, a ``[...]``/``{...}`` value):
+# ``config show``/``status`` without llmobs.yaml skip its ~15 ms (issue 16).
 
 CONFIG_NAME = "llmobs.yaml"
 ENV_PREFIX = "LLMOBS_"
@@ -106,6 +110,8 @@ def _display(path: Path, cwd: Path) -> str:
 
 def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse the config file; return its data and the 1-based line of each dotted key."""
+    import yaml
+
     try:
         text = path.read_text("utf-8")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -130,6 +136,8 @@ def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
 
 
 def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
+    import yaml
+
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -147,6 +155,8 @@ def _parse_value(raw: str) -> Any:
     """
     stripped = raw.strip()
     if stripped[:1] in ("[", "{"):
+        import yaml
+
         try:
             return yaml.safe_load(stripped)
         except yaml.YAMLError:
@@ -226,6 +236,8 @@ def _user_error(exc: ValidationError, sources: Mapping[str, str], lines: Mapping
         where = next((src for k, src in sources.items() if k.startswith(key + ".")), DEFAULT)
     where = None if where == DEFAULT else where
     if err["type"] == "extra_forbidden":
+        import difflib
+
         choices = _fields_at(loc[:-1])
         close = difflib.get_close_matches(loc[-1], choices, n=1, cutoff=0.6)
         parent = ".".join(loc[:-1])

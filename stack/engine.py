@@ -74,18 +74,43 @@ def docker_host() -> str | None:
 
 def connect(timeout: int = 60) -> Engine:
     """A client for a running engine, or an LlmobsError saying what is missing and how to fix it."""
-    import docker
-
     host = docker_host()
     shown = host or f"unix://{DEFAULT_SOCKET}"
     if host is None and not shutil.which("docker") and not Path(DEFAULT_SOCKET).exists():
         raise LlmobsError("Docker is not installed on this machine", fix=f"install Docker Engine: {INSTALL_URL}")
+    if (refused := _unix_socket_refused(shown)) is not None:
+        raise _unreachable(shown, refused)
+
+    import docker
+
     try:
         client = docker.DockerClient(base_url=host, timeout=timeout) if host else docker.from_env(timeout=timeout)
         client.ping()
     except docker.errors.DockerException as exc:
         raise _unreachable(shown, exc) from None
     return Engine(client, shown)
+
+
+def _unix_socket_refused(host: str) -> OSError | None:
+    """Why a ``unix://`` engine socket refuses a connection (missing, nobody listening, no permission), else None.
+
+    The usual "no engine" case answers here in microseconds, before ``import docker`` (docker, requests
+    and urllib3: ~0.1 s of CPU) that ``llmobs status``/``up`` without an engine would pay just to fail
+    (issue 16). Anything else (tcp://, ssh://, a socket that accepts) goes through the SDK as before.
+    """
+    if not host.startswith("unix://"):
+        return None
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5)
+        try:
+            sock.connect(host.removeprefix("unix://"))
+        except (FileNotFoundError, ConnectionRefusedError, PermissionError) as exc:
+            return exc
+        except OSError:
+            return None  # anything unusual: let the SDK decide and word it
+    return None
 
 
 def _unreachable(host: str, exc: Exception) -> LlmobsError:

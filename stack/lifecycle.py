@@ -297,8 +297,8 @@ def down(loaded: Loaded, console: Any, *, volumes: bool, confirm: Callable[[str]
 
 def status(loaded: Loaded) -> list[dict[str, Any]]:
     """One row per service the settings run: state, readiness and URL (probed now)."""
+    engine = connect()  # first: without an engine the answer is one line, without rendering anything (issue 16)
     stack, _ = load(loaded, write=False)
-    engine = connect()
     containers = {c.service: c for c in engine.containers(stack.project)}
     rows = []
     for service in stack.services:

@@ -1,0 +1,201 @@
+"""What the everyday commands do at start (issue 16): the imports they skip and the render cache.
+
+No timings here (a shared CI machine makes them flaky); benchmarks/cli_startup.py measures. These
+tests pin the causes instead: which modules a command imports in a fresh interpreter, that help is
+complete without rich, and that the render cache serves exactly what it would compute.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from llmobs import cache, prices
+from llmobs.cli.app import app
+
+# Modules `llmobs --help` must not import: each costs tens of milliseconds and none prints help.
+# rich/markdown_it are what Typer's rich help panels pull in (~0.2 s of every --help with Typer 0.29).
+NOT_FOR_HELP = (
+    "docker",
+    "genai_prices",
+    "jinja2",
+    "markdown_it",
+    "opentelemetry",
+    "pydantic",
+    "requests",
+    "rich",
+    "yaml",
+)
+
+
+def _imports_of(args: list[str], env: dict[str, str] | None = None) -> tuple[set[str], str, int]:
+    """Top-level packages loaded by ``llmobs ARGS`` in a fresh interpreter, its output and exit code."""
+    code = (
+        "import sys, io, contextlib\n"
+        f"sys.argv = ['llmobs', *{args!r}]\n"
+        "from llmobs.cli.app import main\n"
+        "out = io.StringIO()\n"
+        "code = 0\n"
+        "with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):\n"
+        "    try:\n        main()\n    except SystemExit as exc:\n        code = exc.code or 0\n"
+        "print(out.getvalue())\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}), code)\n"
+    )
+    run_env = {**os.environ, **(env or {})}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=run_env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    *output, last = result.stdout.rstrip("\n").splitlines()
+    modules, _, exit_code = last.rpartition(" ")
+    return set(ast.literal_eval(modules)), "\n".join(output), int(exit_code)
+
+
+@pytest.mark.parametrize("args", [["--help"], [], ["render", "--help"], ["config", "--help"], ["status", "--help"]])
+def test_help_imports_nothing_heavy(args: list[str]) -> None:
+    loaded, output, code = _imports_of(args)
+    assert "Usage: llmobs" in output
+    assert code in (0, 2), output  # no arguments: help, exit 2 (Click's no_args_is_help)
+    assert loaded.isdisjoint(NOT_FOR_HELP), sorted(loaded & set(NOT_FOR_HELP))
+
+
+def test_help_lists_every_command_with_its_whole_first_sentence() -> None:
+    """Plain help must not lose what the rich panels showed: no command's summary is cut with '...'."""
+    output = " ".join(CliRunner().invoke(app, ["--help"]).output.split())
+    commands = {info.name or info.callback.__name__: info.callback for info in app.registered_commands}
+    commands.update({group.name: None for group in app.registered_groups})
+    assert set(commands) >= {"render", "init", "up", "down", "status", "logs", "open", "doctor", "env", "demo"}
+    for name, callback in commands.items():
+        if callback is None:
+            continue
+        first = " ".join((callback.__doc__ or "").split("\n\n")[0].split())
+        first = first.split(". ")[0]
+        assert f"{name} {first}" in output, f"{name}: {first!r} not in help"
+    for group in app.registered_groups:
+        assert f"{group.name} {group.typer_instance.info.help}" in output
+
+
+def test_status_without_an_engine_is_one_line_and_never_imports_docker(tmp_path: Path) -> None:
+    dead = tmp_path / "no-engine.sock"
+    loaded, output, code = _imports_of(["status"], env={"DOCKER_HOST": f"unix://{dead}"})
+    assert code == 2
+    assert output.strip().splitlines() == [
+        f"error: the Docker engine is not running or not reachable at unix://{dead} "
+        "(fix: start Docker (e.g. `sudo systemctl start docker`, or open Docker Desktop), or point DOCKER_HOST at it)"
+    ]
+    assert "docker" not in loaded and "jinja2" not in loaded and "genai_prices" not in loaded
+
+
+def test_a_unix_socket_nobody_accepts_on_is_unreachable(tmp_path: Path) -> None:
+    """A stale socket file (the engine died) is refused before the SDK, with the SDK's wording."""
+    import socket
+
+    from llmobs import engine
+    from llmobs.errors import LlmobsError
+
+    path = tmp_path / "stale.sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))  # bound, never listening: connect() is refused
+        assert isinstance(engine._unix_socket_refused(f"unix://{path}"), ConnectionRefusedError)
+    assert engine._unix_socket_refused("tcp://127.0.0.1:1") is None, "not a unix socket: the SDK decides"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DOCKER_HOST", f"unix://{tmp_path / 'missing.sock'}")
+        with pytest.raises(LlmobsError, match="not reachable at unix://"):
+            engine.connect()
+
+
+def test_config_show_without_a_config_file_skips_yaml(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMOBS_")}
+    code = (
+        "import os, sys; os.chdir(sys.argv[1])\n"
+        "from llmobs.config import load\n"
+        "loaded = load(sets=['ports.grafana=3001'])\n"
+        "print(loaded.settings.ports.grafana, 'yaml' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    assert out.split() == ["3001", "False"]
+    (tmp_path / "llmobs.yaml").write_text("ports:\n  grafana: 3002\n")
+    out = subprocess.run(
+        [sys.executable, "-c", code.replace("sets=['ports.grafana=3001']", ""), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
+    assert out.split() == ["3002", "True"]
+
+
+# --------------------------------------------------------------------------- the render cache
+
+
+@pytest.fixture
+def cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LLMOBS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("LLMOBS_NO_CACHE", raising=False)
+    return tmp_path / "cache" / "render-cache"
+
+
+def test_cached_price_file_is_the_export_and_is_served_from_disk(
+    cache_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = prices.price_file()
+    assert cache.price_file() == fresh
+    assert [p.read_bytes() for p in cache_root.glob("prices-*")] == [fresh]
+
+    def refuse() -> bytes:
+        raise AssertionError("recomputed although nothing changed")
+
+    monkeypatch.setattr(prices, "price_file", refuse)
+    assert cache.price_file() == fresh
+
+
+def test_cache_key_follows_every_input(tmp_path: Path) -> None:
+    source = tmp_path / "data.py"
+    source.write_text("A = 1\n")
+    first = cache.key("prices", [source])
+    assert cache.key("prices", [source]) == first
+    os.utime(source, ns=(1, 1))
+    touched = cache.key("prices", [source])
+    assert touched != first
+    source.write_text("A = 22\n")
+    os.utime(source, ns=(1, 1))
+    assert cache.key("prices", [source]) != touched, "same mtime, other size"
+    assert cache.key("other", [source]) != cache.key("prices", [source])
+
+
+def test_the_price_cache_covers_genai_prices_data_and_llmobs_sources() -> None:
+    import genai_prices
+
+    inputs = set(cache.package_files("genai_prices"))
+    assert Path(genai_prices.__file__).parent / "data.py" in inputs
+    assert Path(prices.__file__) in set(Path(cache.__file__).parent.glob("*.py"))
+
+
+def test_no_cache_and_an_unusable_cache_dir_still_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    def produce() -> bytes:
+        calls.append(1)
+        return b"x"
+
+    monkeypatch.setenv("LLMOBS_NO_CACHE", "1")
+    assert cache.cached("t", [], produce) == b"x" and cache.cache_dir() is None
+    monkeypatch.delenv("LLMOBS_NO_CACHE")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("LLMOBS_CACHE", str(blocker))  # its "render-cache" folder can never be created
+    assert cache.cached("t", [], produce) == b"x"
+    assert cache.cached("t", [], produce) == b"x"
+    assert len(calls) == 3
+
+
+def test_old_entries_are_pruned(cache_root: Path) -> None:
+    for i in range(cache.KEEP + 3):  # a different input each time: a new key, a new entry
+        cache.cached("t", [Path(f"/nonexistent/{i}")], lambda i=i: str(i).encode())
+    assert len(list(cache_root.glob("t-*"))) == cache.KEEP
