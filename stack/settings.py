@@ -101,6 +101,15 @@ class Pii(_Model):
     patterns: list[PiiPattern] = []
 
 
+class Privacy(_Model):
+    """What the collector does to identifiers (never masked as PII; user ids may be hashed)."""
+
+    hash_user_ids: bool = Field(
+        False,
+        description="replace user.id (and other SDKs' spellings) by a keyed hash; key from LLMOBS_USER_ID_HASH_KEY",
+    )
+
+
 class PriceOverride(_Model):
     """A price (USD per million tokens) that wins over genai-prices for one model."""
 
@@ -271,6 +280,7 @@ class Settings(_Model):
     images: Images = Images()
     retention: Retention = Retention()
     pii: Pii = Pii()
+    privacy: Privacy = Privacy()
     prices: list[PriceOverride] = []
     limits: Limits = Limits()
     alerts: Alerts = Alerts()
