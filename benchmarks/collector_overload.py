@@ -492,6 +492,7 @@ class Result:
     queue_bytes_on_disk: int
     collector_metrics: dict[str, float]
     metric_calls: float | None = None  # LLM calls the span-derived metrics counted
+    request_bytes: int = 0  # one OTLP/HTTP request body the clients post
 
     @property
     def lost(self) -> int:
@@ -502,7 +503,8 @@ class Result:
         offered = load.attempts * self.batch / load.seconds if load.seconds else 0
         lines = [
             f"limit: mem_limit={self.limit_mib} MiB GOMEMLIMIT={self.gomemlimit} (rendered docker-compose.yml); "
-            f"sending_queue: queue_size={self.queue.get('queue_size')} requests on disk",
+            f"sending_queue: queue_size={self.queue.get('queue_size')} {self.queue.get('sizer', 'requests')} on disk, "
+            f"requests of {self.request_bytes / 1024:.0f} KiB",
             f"load: {load.seconds:.1f} s, {load.attempts} requests of {self.batch} spans "
             f"({offered:.0f} spans/s offered), accepted {load.accepted}, refused {load.refused_total} "
             f"{dict(load.refused)}, other {dict(load.other)}",
@@ -594,6 +596,7 @@ def run(
             gomemlimit=bundle.gomemlimit,
             queue=bundle.queue(),
             batch=batch,
+            request_bytes=len(bodies.message.SerializeToString()),
             load=load,
             accepted_spans=int(metrics.get("otelcol_receiver_accepted_spans", accepted)),
             refused_spans=int(metrics.get("otelcol_receiver_refused_spans", 0)),

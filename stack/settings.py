@@ -47,6 +47,7 @@ class Ports(_Model):
     otlp_grpc: int = Field(catalog.OTLP_GRPC_PORT, ge=1, le=65535, description="collector OTLP/gRPC")
     otlp_http: int = Field(catalog.OTLP_HTTP_PORT, ge=1, le=65535, description="collector OTLP/HTTP")
     collector_health: int = Field(catalog.COLLECTOR_HEALTH_PORT, ge=1, le=65535, description="collector health check")
+    alertmanager: int = Field(catalog.ALERTMANAGER_PORT, ge=1, le=65535, description="Alertmanager UI and API")
 
 
 def _check_image(value: str) -> str:
@@ -68,6 +69,7 @@ class Images(_Model):
     tempo: str = versions.TEMPO_IMAGE
     loki: str = versions.LOKI_IMAGE
     grafana: str = versions.GRAFANA_IMAGE
+    alertmanager: str = versions.ALERTMANAGER_IMAGE
 
     _pinned = field_validator("*")(classmethod(lambda cls, v: _check_image(v)))
 
@@ -122,6 +124,22 @@ class PriceOverride(_Model):
     cache_write: float | None = Field(None, ge=0)
 
 
+class Anomaly(_Model):
+    """ "This is unusual" alerts: the last hour compared with the same hour last week and yesterday.
+
+    Guards keep them quiet where a ratio means nothing: fewer than ``min_calls_per_hour`` LLM calls
+    now or in the compared hour (3 requests are no trend), and a service/model without a week of
+    history (a new service must not alert in its first week). Prometheus must keep at least 8 days
+    of metrics (``retention.metrics``) for them to fire.
+    """
+
+    cost_factor: float = Field(2.0, gt=1, description="alert when spend per hour is this many times the reference")
+    tokens_per_call_factor: float = Field(1.5, gt=1, description="same for tokens (input + output) per LLM call")
+    error_ratio_factor: float = Field(2.0, gt=1, description="same for the share of failed LLM calls")
+    min_error_ratio: float = Field(0.02, gt=0, le=1, description="and only when at least this share fails")
+    min_calls_per_hour: int = Field(20, ge=1, description="low-traffic guard: LLM calls in the hour, now and then")
+
+
 class Alerts(_Model):
     """Thresholds of the Prometheus alert rules."""
 
@@ -129,6 +147,202 @@ class Alerts(_Model):
     p95_latency_seconds: float = Field(20.0, gt=0)
     cost_per_hour_usd: float = Field(5.0, gt=0, description="spend per hour above which to alert")
     rate_limited_per_minute: float = Field(5.0, gt=0, description="429 responses per minute")
+    budget_thresholds: list[float] = Field(
+        [0.8, 1.0], min_length=1, description="shares of each budget at which to alert (1.0 and above: critical)"
+    )
+    anomaly: Anomaly = Anomaly()
+
+    @field_validator("budget_thresholds")
+    @classmethod
+    def _shares(cls, values: list[float]) -> list[float]:
+        for value in values:
+            if not 0 < value <= 10:
+                raise ValueError(f"{value:g} is not a share of a budget; use e.g. 0.8 for 80 % or 1.0 for 100 %")
+        if len(set(values)) != len(values):
+            raise ValueError("a threshold is listed twice; list each once, e.g. [0.8, 1.0]")
+        return sorted(values)
+
+
+def _env_var(value: str) -> str:
+    """The VAR of a whole-value ``${env:VAR}`` reference ('' when it is none)."""
+    match = re.fullmatch(_ENV_REF, value)
+    return match[0][6:-1] if match else ""
+
+
+_LABEL_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+ -]*$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# receiver type -> (fields it needs, fields it may have, fields that must be ${env:VAR} references)
+RECEIVER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "webhook": (("url",), ("bearer_token",), ("bearer_token",)),
+    "slack": (("url",), ("channel",), ("url",)),
+    "email": (("to", "from_", "smarthost"), ("username", "password", "require_tls"), ("password",)),
+    "pagerduty": (("routing_key",), (), ("routing_key",)),
+}
+ENV_EXAMPLES = {
+    "url": "SLACK_WEBHOOK_URL",
+    "bearer_token": "ALERT_WEBHOOK_TOKEN",
+    "password": "SMTP_PASSWORD",
+    "routing_key": "PAGERDUTY_ROUTING_KEY",
+}
+
+
+class Receiver(_Model):
+    """Where Alertmanager sends notifications. Secrets are ``${env:VAR}`` references only: the
+    variable is handed to the Alertmanager container as a compose secret (a file only inside the
+    container), never written into the bundle."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+    name: str
+    type: Literal["webhook", "slack", "email", "pagerduty"]
+    url: str | None = None  # webhook: a URL or ${env:VAR}; slack: ${env:VAR} (the incoming-webhook URL)
+    bearer_token: str | None = None  # webhook
+    channel: str | None = None  # slack
+    to: str | None = None  # email ...
+    from_: str | None = Field(None, alias="from")
+    smarthost: str | None = None
+    username: str | None = None
+    password: str | None = None
+    require_tls: bool | None = None
+    routing_key: str | None = None  # pagerduty (Events API v2)
+    send_resolved: bool = True
+
+    @model_validator(mode="after")
+    def _fields_of_type(self) -> Receiver:
+        if not _NAME.match(self.name):
+            raise ValueError(f"receiver name {self.name!r} must be lowercase letters, digits, '-' or '_'")
+        needs, may, secret = RECEIVER_FIELDS[self.type]
+        shown = {"from_": "from"}
+        for key in type(self).model_fields:
+            if key in ("name", "type", "send_resolved") or getattr(self, key) is None:
+                continue
+            if key not in needs + may:
+                raise ValueError(
+                    f"receiver {self.name!r} ({self.type}) has no {shown.get(key, key)}; "
+                    f"it takes {', '.join(shown.get(k, k) for k in needs + may)}"
+                )
+        for key in needs:
+            if getattr(self, key) is None:
+                raise ValueError(f"receiver {self.name!r} ({self.type}) needs {shown.get(key, key)}")
+        for key in secret:
+            value = getattr(self, key)
+            if value is not None and not _env_var(value):
+                raise ValueError(
+                    f"receiver {self.name!r}: {key} is a secret and must reference an environment variable"
+                    f" such as '${{env:{ENV_EXAMPLES[key]}}}', never hold the value"
+                )
+        if self.type == "webhook" and self.url and not _env_var(self.url):
+            if not re.match(r"^https?://[^/@\s]+(/\S*)?$", self.url):
+                raise ValueError(
+                    f"receiver {self.name!r}: url {self.url!r} must be http(s)://host[:port]/path without"
+                    " credentials, or '${env:ALERT_WEBHOOK_URL}' when it holds a token"
+                )
+        if self.smarthost is not None and not re.match(r"^[A-Za-z0-9.\-\[\]:]+:\d+$", self.smarthost):
+            raise ValueError(f"receiver {self.name!r}: smarthost {self.smarthost!r} must be host:port")
+        return self
+
+    def secrets(self) -> dict[str, str]:
+        """field -> environment variable, for every field given as ``${env:VAR}``."""
+        return {
+            key: _env_var(value)
+            for key in ("url", "bearer_token", "password", "routing_key")
+            if (value := getattr(self, key)) is not None and _env_var(value)
+        }
+
+
+class Route(_Model):
+    """Alerts matching every list given (severity, service, environment) go to ``receiver``."""
+
+    receiver: str
+    severity: list[Literal["critical", "warning", "info"]] = []
+    services: list[str] = []
+    environments: list[str] = []
+
+    @field_validator("services", "environments")
+    @classmethod
+    def _values(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not _LABEL_VALUE.match(value):
+                raise ValueError(f"{value!r} must be letters, digits and . _ : / @ + - (a service or environment name)")
+        return values
+
+
+class Alerting(_Model):
+    """Alertmanager: who is told about firing alerts, and how often (grafana backend)."""
+
+    receivers: list[Receiver] = []
+    routes: list[Route] = []
+    default_receiver: str | None = Field(None, description="gets alerts no route matches (default: the first receiver)")
+    group_by: list[str] = ["alertname", "service_name", "deployment_environment_name", "budget"]
+    group_wait: str = Field("30s", description="wait this long to batch the first alerts of a group")
+    group_interval: str = Field("5m", description="wait this long before notifying about new alerts in a group")
+    repeat_interval: str = Field("4h", description="repeat a still-firing alert this often")
+
+    @field_validator("group_wait", "group_interval", "repeat_interval")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if not _DURATION.match(value):
+            raise ValueError(f"{value!r} is not a duration like 30s, 5m or 4h")
+        return value
+
+    @field_validator("group_by")
+    @classmethod
+    def _labels(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.match(r"^[a-zA-Z_][a-zA-Z0-9_]*$", value):
+                raise ValueError(f"{value!r} is not a Prometheus label name such as service_name")
+        return values
+
+    @model_validator(mode="after")
+    def _known_receivers(self) -> Alerting:
+        names = [r.name for r in self.receivers]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"receivers: two are named {name!r}; give each its own name")
+        wanted = [(f"routes[{i}].receiver", r.receiver) for i, r in enumerate(self.routes)]
+        if self.default_receiver is not None:
+            wanted.append(("default_receiver", self.default_receiver))
+        for key, name in wanted:
+            if name not in names:
+                known = ", ".join(names) or "none defined: add one under alerting.receivers"
+                raise ValueError(f"{key}: no receiver named {name!r} (receivers: {known})")
+        return self
+
+    def env_vars(self) -> list[str]:
+        """Environment variables the receivers' secrets reference (Alertmanager needs them at run time)."""
+        return sorted({var for r in self.receivers for var in r.secrets().values()})
+
+
+class Budget(_Model):
+    """A spend budget in US dollars, for the LLM calls matching every selector given (none: all calls)."""
+
+    name: str | None = None
+    service: str | None = None
+    environment: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    daily_usd: float | None = Field(None, gt=0)
+    monthly_usd: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _amount(self) -> Budget:
+        for key in ("service", "environment", "provider", "model"):
+            value = getattr(self, key)
+            if value is not None and not _LABEL_VALUE.match(value):
+                raise ValueError(f"budget {key} {value!r} must be letters, digits and . _ : / @ + -")
+        if self.name is not None and not _NAME.match(self.name):
+            raise ValueError(f"budget name {self.name!r} must be lowercase letters, digits, '-' or '_'")
+        if self.daily_usd is None and self.monthly_usd is None:
+            raise ValueError(
+                f"budget {self.label!r} has no amount; give daily_usd or monthly_usd (US dollars), e.g. monthly_usd: 500"
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        """The ``budget`` label of its rules and alerts: the name, else its selectors joined by '/'."""
+        parts = [v for v in (self.service, self.environment, self.provider, self.model) if v]
+        return self.name or "/".join(parts) or "all"
 
 
 class Datadog(_Model):
@@ -261,6 +475,63 @@ class Limits(_Model):
 
 class Collector(_Model):
     memory_limit_mib: int = Field(512, ge=128, description="container memory limit")
+    queue_mib: int = Field(
+        512,
+        ge=16,
+        le=1024 * 1024,
+        description="disk each exporter's persistent queue may fill while its backend is away; beyond it the"
+        " collector refuses data with a retryable error (apps' SDKs retry)",
+    )
+    replicas: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="llmobs collectors behind a load-balancing gateway (1: one collector, no gateway)",
+    )
+
+
+class ObjectStorage(_Model):
+    """Where the Kubernetes target's Tempo and Loki keep their blocks and chunks (one bucket each).
+
+    Credentials are never settings: ``secret`` names a Kubernetes Secret the charts read them from
+    (s3: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; azure: AZURE_STORAGE_ACCOUNT_KEY; gcs: a
+    ``key.json`` service-account file, or none with Workload Identity).
+    """
+
+    type: Literal["s3", "gcs", "azure"] = Field("s3", description="s3 (or S3-compatible), gcs or azure")
+    traces_bucket: str = Field("", description="bucket (azure: container) for Tempo's blocks")
+    logs_bucket: str = Field("", description="bucket (azure: container) for Loki's chunks and index")
+    region: str = Field("", description="s3: the bucket's region")
+    endpoint: str = Field("", description="s3: host of an S3-compatible store (empty: AWS)")
+    account: str = Field("", description="azure: the storage account name")
+    secret: str = Field("llmobs-object-storage", description="Kubernetes Secret holding the credentials")
+
+    @field_validator("traces_bucket", "logs_bucket", "account")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        if value and not re.match(r"^[a-z0-9][a-z0-9._-]{1,62}$", value):
+            raise ValueError(f"{value!r} is not a bucket name (lowercase letters, digits, '.', '-', '_')")
+        return value
+
+
+class Kubernetes(_Model):
+    """``llmobs render --target kubernetes``: values files for the upstream Helm charts."""
+
+    namespace: str = Field("llmobs", description="namespace the README's helm commands install into")
+    storage_class: str = Field("", description="StorageClass of the collectors' queue volumes (empty: default)")
+    queue_volume_gib: int = Field(5, ge=1, description="size of each llmobs collector's persistent queue volume")
+    gateway_max_replicas: int = Field(6, ge=1, description="upper bound of the gateway's HorizontalPodAutoscaler")
+    kafka_address: str = Field(
+        "kafka:9092", description="Kafka bootstrap address for Tempo 3 distributed (not installed by llmobs)"
+    )
+    storage: ObjectStorage = ObjectStorage()
+
+    @field_validator("namespace", "storage_class")
+    @classmethod
+    def _dns_label(cls, value: str) -> str:
+        if value and not re.match(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", value):
+            raise ValueError(f"{value!r} is not a Kubernetes name (lowercase letters, digits and '-')")
+        return value
 
 
 class Grafana(_Model):
@@ -284,10 +555,13 @@ class Settings(_Model):
     prices: list[PriceOverride] = []
     limits: Limits = Limits()
     alerts: Alerts = Alerts()
+    alerting: Alerting = Alerting()
+    budgets: list[Budget] = []
     datadog: Datadog = Datadog()
     otlp: Otlp = Otlp()
     collector: Collector = Collector()
     grafana: Grafana = Grafana()
+    kubernetes: Kubernetes = Kubernetes()
 
     @field_validator("project")
     @classmethod
@@ -319,6 +593,10 @@ class Settings(_Model):
             if port in seen:
                 raise ValueError(f"ports.{name} and ports.{seen[port]} are both {port}; give each its own port")
             seen[port] = name
+        labels = [b.label for b in self.budgets]
+        for label in labels:
+            if labels.count(label) > 1:
+                raise ValueError(f"budgets: two budgets are called {label!r}; give one of them a name")
         if self.backend == "otlp" and not self.otlp.endpoint:
             raise ValueError("backend 'otlp' needs otlp.endpoint, e.g. --set otlp.endpoint=https://api.vendor.io")
         return self
