@@ -340,7 +340,13 @@ func IsExemptKey(k string) bool {
 		"gen_ai.agent.id", "gen_ai.agent.name", "gen_ai.conversation.id",
 		"gen_ai.data_source.id", "gen_ai.output.type", "gen_ai.evaluation.name",
 		"gen_ai.embeddings.dimension.count", "error.type", "server.address", "server.port",
-		"event.name", "llm.model_name", "llm.provider", "llm.system", "openinference.span.kind":
+		"event.name", "llm.model_name", "llm.provider", "llm.system", "openinference.span.kind",
+		// Conversation, user and session identity (hashed, not masked: privacy.hash_user_ids), as every
+		// SDK spells it, and the MCP / JSON-RPC identifiers the MCP views group by.
+		"user.id", "enduser.id", "session.id", "langfuse.user.id", "langfuse.session.id",
+		"traceloop.association.properties.user_id", "traceloop.association.properties.session_id",
+		"mcp.session.id", "mcp.method.name", "mcp.protocol.version", "jsonrpc.request.id",
+		"jsonrpc.protocol.version", "gen_ai.evaluation.score.label":
 		return true
 	}
 	return strings.HasPrefix(k, "llmobs.cost.") || strings.HasPrefix(k, "gen_ai.usage.")

@@ -503,3 +503,31 @@ func TestParseMode(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestIdentifiersAreNeverMasked(t *testing.T) {
+	m, err := Compile(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs := pcommon.NewMap()
+	ids := map[string]string{
+		"user.id":                "jane@example.com",
+		"session.id":             "+1 415 555 2671",
+		"gen_ai.conversation.id": "4111 1111 1111 1111",
+		"mcp.session.id":         "192.168.0.1",
+		"jsonrpc.request.id":     "123-45-6789",
+	}
+	for k, v := range ids {
+		attrs.PutStr(k, v)
+	}
+	attrs.PutStr("app.note", "jane@example.com")
+	m.Attributes(attrs, false)
+	for k, v := range ids {
+		if got, _ := attrs.Get(k); got.Str() != v {
+			t.Errorf("%s masked: %q", k, got.Str())
+		}
+	}
+	if got, _ := attrs.Get("app.note"); got.Str() != "[EMAIL]" {
+		t.Errorf("a non-identifier was not masked: %q", got.Str())
+	}
+}
