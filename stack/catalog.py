@@ -14,6 +14,10 @@ PROMETHEUS = "prometheus"
 TEMPO = "tempo"
 LOKI = "loki"
 GRAFANA = "grafana"
+# The load-balancing gateway in front of the llmobs collectors when collector.replicas > 1
+# (collector/gateway.yaml.j2); it then publishes the OTLP ports and the collectors publish none.
+GATEWAY = "gateway"
+GATEWAY_CONFIG = "gateway.yaml"
 
 # Ports the processes listen on inside their containers.
 OTLP_GRPC_PORT = 4317

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +44,23 @@ class Container:
     restart_count: int
     config_hash: str | None
     image: str
+    # container port -> host port it is published on (a scaled service's instances each get one)
+    ports: dict[int, int] = field(default_factory=dict, compare=False)
 
     @property
     def failed(self) -> bool:
         """Exited, dead or crash-looping: it will not become ready by waiting."""
         return self.state in ("exited", "dead", "restarting")
+
+
+def _published(info: dict[str, Any]) -> dict[int, int]:
+    """Container port -> host port of every TCP port the container publishes (first binding)."""
+    result = {}
+    for key, bindings in ((info.get("NetworkSettings") or {}).get("Ports") or {}).items():
+        port, _, proto = key.partition("/")
+        if proto == "tcp" and bindings:
+            result[int(port)] = int(bindings[0]["HostPort"])
+    return result
 
 
 def docker_host() -> str | None:
@@ -181,6 +193,7 @@ class Engine:
                         restart_count=int(info.get("RestartCount") or 0),
                         config_hash=labels.get(CONFIG_HASH_LABEL),
                         image=str(info["Config"].get("Image", "")),
+                        ports=_published(info),
                     )
                 )
         return sorted(result, key=lambda c: c.service)

@@ -29,6 +29,8 @@ READINESS = {
     catalog.TEMPO: ("tempo", "/ready"),
     catalog.LOKI: ("loki", "/ready"),
     catalog.GRAFANA: ("grafana", "/api/health"),
+    catalog.GATEWAY: ("collector_health", "/"),  # collector.replicas > 1: the gateway has the published ports
+    catalog.ALERTMANAGER: ("alertmanager", "/-/ready"),
 }
 # Where a person (or, for the collector, an app's OTLP/HTTP exporter) goes for each service.
 FRONT_DOOR = {
@@ -37,6 +39,8 @@ FRONT_DOOR = {
     catalog.TEMPO: "tempo",
     catalog.LOKI: "loki",
     catalog.GRAFANA: "grafana",
+    catalog.GATEWAY: "otlp_http",
+    catalog.ALERTMANAGER: "alertmanager",
 }
 
 
@@ -52,12 +56,28 @@ def url(settings: Settings, key: str, path: str = "") -> str:
     return f"http://{host(settings.bind_address)}:{getattr(settings.ports, key)}{path}"
 
 
+def scaled(settings: Settings, service: str) -> bool:
+    """True for the collectors of the scaled tier: several instances, each on its own host port."""
+    return service == catalog.COLLECTOR and settings.collector.replicas > 1
+
+
 def ready_url(settings: Settings, service: str) -> str:
+    """The readiness URL; "" for a scaled service, whose instances each have one (:func:`instance_url`)."""
+    if scaled(settings, service):
+        return ""
     key, path = READINESS[service]
     return url(settings, key, path)
 
 
+def instance_url(settings: Settings, container: Any) -> str:
+    """The health URL of one instance of the scaled collectors, on the port the engine published it on."""
+    port = container.ports.get(catalog.COLLECTOR_HEALTH_PORT)
+    return f"http://{host(settings.bind_address)}:{port}/" if port else ""
+
+
 def front_url(settings: Settings, service: str) -> str:
+    if scaled(settings, service):  # the apps send to the gateway; the instances only have health
+        return front_url(settings, catalog.GATEWAY)
     return url(settings, FRONT_DOOR[service])
 
 
@@ -110,23 +130,29 @@ class Waiter:
     def wait(self, timeout: float, on_update: Callable[[list[Status]], None] = lambda _: None) -> list[Status]:
         """Return every status once all are ready, one failed, or ``timeout`` seconds passed."""
         start = time.monotonic()
-        baseline = {c.service: c.restart_count for c in self.engine.containers(self.project)}
+        baseline = {c.name: c.restart_count for c in self.engine.containers(self.project)}
         while True:
             elapsed = time.monotonic() - start
-            containers = {c.service: c for c in self.engine.containers(self.project)}
+            by_service: dict[str, list[Any]] = {}
+            for c in self.engine.containers(self.project):
+                by_service.setdefault(c.service, []).append(c)
             for st in self.statuses.values():
                 if st.ready or st.failed:
                     continue
-                container = containers.get(st.service)
-                if container is None:
+                # A scaled service (collector.replicas) is ready when every instance answers.
+                group = by_service.get(st.service, [])
+                wanted = self.settings.collector.replicas if scaled(self.settings, st.service) else 1
+                bad = [c for c in group if c.failed or c.restart_count > baseline.get(c.name, 0)]
+                if not group:
                     st.state = "no container"
-                elif container.failed or container.restart_count > baseline.get(st.service, 0):
+                elif bad:
                     st.failed = True
-                    st.state = f"{container.state} (exit code {container.exit_code})"
-                elif probe(st.url):
+                    st.state = f"{bad[0].state} (exit code {bad[0].exit_code})"
+                elif len(group) >= wanted and all(probe(st.url or instance_url(self.settings, c)) for c in group):
                     st.ready, st.state, st.seconds = True, "ready", round(elapsed, 1)
                 else:
-                    st.state = container.state if container.state != "running" else "starting"
+                    waiting = [c for c in group if c.state != "running"]
+                    st.state = waiting[0].state if waiting else "starting"
             values = list(self.statuses.values())
             on_update(values)
             if all(s.ready for s in values) or any(s.failed for s in values):

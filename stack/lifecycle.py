@@ -299,9 +299,13 @@ def status(loaded: Loaded) -> list[dict[str, Any]]:
     """One row per service the settings run: state, readiness and URL (probed now)."""
     engine = connect()  # first: without an engine the answer is one line, without rendering anything (issue 16)
     stack, _ = load(loaded, write=False)
-    containers = {c.service: c for c in engine.containers(stack.project)}
+    found = engine.containers(stack.project)
+    containers = {c.service: c for c in found}
     rows = []
     for service in stack.services:
+        if health.scaled(stack.settings, service):  # collector.replicas > 1: one row per instance
+            rows += _instance_rows(stack.settings, service, [c for c in found if c.service == service])
+            continue
         container = containers.get(service)
         state = container.state if container else "not created"
         running = container is not None and container.state == "running"
@@ -312,6 +316,27 @@ def status(loaded: Loaded) -> list[dict[str, Any]]:
                 "state": state,
                 "health": "healthy" if ready else "unhealthy" if container else "-",
                 "url": health.front_url(stack.settings, service),
+                "container": container.name if container else None,
+            }
+        )
+    return rows
+
+
+def _instance_rows(settings: Settings, service: str, containers: list[Any]) -> list[dict[str, Any]]:
+    """Every instance of the scaled collectors (``collector-1`` ...), each probed on its own health port;
+    an instance that does not exist (yet) is a row too, so a missing one shows."""
+    by_name = {c.name.rsplit("-", 1)[-1]: c for c in containers}
+    rows = []
+    for index in range(1, max(settings.collector.replicas, len(containers)) + 1):
+        container = by_name.get(str(index))
+        target = health.instance_url(settings, container) if container else ""
+        ready = container is not None and container.state == "running" and bool(target) and health.probe(target)
+        rows.append(
+            {
+                "service": f"{service}-{index}",
+                "state": container.state if container else "not created",
+                "health": "healthy" if ready else "unhealthy" if container else "-",
+                "url": target or "-",
                 "container": container.name if container else None,
             }
         )

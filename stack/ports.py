@@ -43,7 +43,10 @@ def published(compose_yaml: bytes | str, settings: Settings) -> list[HostPort]:
     result = []
     for service, spec in (yaml.safe_load(compose_yaml).get("services") or {}).items():
         for entry in spec.get("ports") or []:
-            host_port = int(str(entry).rsplit(":", 2)[-2])
+            host = str(entry).rsplit(":", 2)[-2]
+            if not host:  # "addr::port": the engine picks a free host port (the scaled collectors' health)
+                continue
+            host_port = int(host)
             result.append(HostPort(service, host_port, by_port.get(host_port, "?")))
     return result
 

@@ -21,6 +21,7 @@ from llmobs.settings import Settings
 
 COMPOSE_FILE = "docker-compose.yml"
 COLLECTOR_CONFIG = "collector/config.yaml"
+GATEWAY_CONFIG = f"collector/{catalog.GATEWAY_CONFIG}"
 DASHBOARDS_DIR = "grafana/dashboards"
 RULES_FILE = "prometheus/rules/llmobs.yml"
 DATADOG_DASHBOARD = "datadog/dashboard.json"
@@ -56,6 +57,9 @@ def plan(settings: Settings) -> list[Output]:
         # The llmobs collector image's build context (compose `build:`): the bundle builds it anywhere.
         *(Output(f"collector/{rel}", f"llmobs.collector:{rel}") for rel in collector_build_files()),
     ]
+    if settings.collector.replicas > 1:  # the scaled tier: a load-balancing gateway in front (issue 15)
+        mount = f"{config_dir}/{catalog.GATEWAY_CONFIG}"
+        outputs.append(Output(GATEWAY_CONFIG, "collector/gateway.yaml.j2", catalog.GATEWAY, mount))
     if settings.backend == "grafana":
         outputs += [
             Output(
@@ -131,11 +135,23 @@ def dashboard_names() -> list[str]:
     return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".json"))
 
 
-def render(settings: Settings) -> dict[str, bytes]:
-    """Render the whole bundle for ``settings.backend``; deterministic for equal settings."""
+TARGETS = ("compose", "kubernetes")
+
+
+def render(settings: Settings, target: str = "compose") -> dict[str, bytes]:
+    """Render the whole bundle for ``settings.backend``; deterministic for equal settings.
+
+    ``target="kubernetes"``: values files for the upstream charts, made from this same bundle
+    (llmobs.kubernetes), so both targets run the same collector configs, rules and dashboards.
+    """
+    if target == "kubernetes":
+        from llmobs import kubernetes
+
+        return kubernetes.render(settings, render(settings))
+    if target != "compose":
+        raise LlmobsError(f"unknown target {target!r}", key="--target", fix=f"use one of: {', '.join(TARGETS)}")
     env = _environment()
-    context: dict[str, Any] = {"s": settings, "c": catalog}
-    context.update(_extra_context(settings))
+    context = _context(settings)
     bundle: dict[str, bytes] = {}
     mounts: dict[str, list[Output]] = {}
     for out in plan(settings):
@@ -154,6 +170,17 @@ def render(settings: Settings) -> dict[str, bytes]:
     return bundle
 
 
+def _context(settings: Settings) -> dict[str, Any]:
+    context: dict[str, Any] = {"s": settings, "c": catalog}
+    context.update(_extra_context(settings))
+    return context
+
+
+def gateway_config(settings: Settings) -> bytes:
+    """The gateway's config alone (the Kubernetes target always has a gateway, even at one replica)."""
+    return _render_one(_environment(), "collector/gateway.yaml.j2", _context(settings)).encode("utf-8")
+
+
 def _extra_context(settings: Settings) -> dict[str, Any]:
     """Values computed from settings that several templates share (prices, PII rules, ...)."""
     from importlib.metadata import version
@@ -170,7 +197,14 @@ def _extra_context(settings: Settings) -> dict[str, Any]:
         "otlp_env": settings.otlp.env_vars() if settings.backend == "otlp" else [],
         "enrich": enrich.enrich(settings.environment),
         "prices_version": version("genai-prices"),
+        "gateway_dns_resolver": gateway_dns_resolver(catalog.COLLECTOR),
     }
+
+
+def gateway_dns_resolver(hostname: str) -> str:
+    """The gateway's ``LLMOBS_GATEWAY_RESOLVER`` where the llmobs collectors share one DNS name
+    (compose service, Kubernetes headless service): every address it resolves to, re-resolved often."""
+    return f'{{dns: {{hostname: {hostname}, port: "{catalog.OTLP_GRPC_PORT}", interval: 5s}}}}'
 
 
 def _digest(bundle: dict[str, bytes], outputs: list[Output]) -> str:

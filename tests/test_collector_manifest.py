@@ -22,6 +22,7 @@ RENDERS = {
     "datadog": ["backend=datadog"],
     "otlp-http": ["backend=otlp", "otlp.endpoint=https://vendor.example", "otlp.protocol=http"],
     "otlp-grpc": ["backend=otlp", "otlp.endpoint=vendor.example:4317", "otlp.signals=[traces]"],
+    "scaled": ["collector.replicas=3"],  # adds the gateway (collector/gateway.yaml)
 }
 
 
@@ -36,9 +37,13 @@ def _type(component_id: str) -> str:
 def _used(tmp: Path) -> dict[str, set[str]]:
     used: dict[str, set[str]] = {s: set() for s in SECTIONS}
     for name, sets in RENDERS.items():
-        config = yaml.safe_load(collector_config(tmp / name, *sets).read_text())
-        for section in SECTIONS:
-            used[section] |= {_type(c) for c in config.get(section) or {}}
+        path = collector_config(tmp / name, *sets)
+        for config_file in (path, path.parent / "gateway.yaml"):
+            if not config_file.exists():
+                continue
+            config = yaml.safe_load(config_file.read_text())
+            for section in SECTIONS:
+                used[section] |= {_type(c) for c in config.get(section) or {}}
     return used
 
 
