@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from llmobs import appenv, catalog, envfile, health, ports
+from llmobs import alerting, appenv, catalog, envfile, health, ports
 from llmobs.bundle import Diff
 from llmobs.compose import Compose, find_tool
 from llmobs.config import Loaded
@@ -96,6 +96,8 @@ def load(loaded: Loaded, *, write: bool) -> tuple[Stack, Diff | None]:
     changes = bundle.write(stack.rendered, stack.bundle_dir, stamp(stack.settings))
     if not stack.settings.loopback and catalog.GRAFANA in stack.services:
         envfile.grafana_password(stack.bundle_dir)
+    if stack.settings.privacy.hash_user_ids:
+        envfile.user_id_hash_key(stack.bundle_dir)
     return stack, changes
 
 
@@ -107,6 +109,8 @@ def up(loaded: Loaded, console: Any, *, timeout: float, open_browser: bool = Fal
     _check_secrets(stack, console)
     engine = connect()
     compose = stack.compose()
+    if catalog.ALERTMANAGER in stack.services:
+        alerting.check_environment(stack.settings, os.environ, compose.tool.v1)
     ports.check(stack.ports, stack.settings.bind_address, engine, stack.project)
     pull_missing(engine, stack, console)
 
@@ -133,6 +137,8 @@ def up(loaded: Loaded, console: Any, *, timeout: float, open_browser: bool = Fal
     _ensure_grafana_login(engine, stack, console)
     console.print(f"[green]llmobs is up[/green] in {time.monotonic() - started:.1f}s", highlight=False)
     _summary(stack, console)
+    if catalog.ALERTMANAGER in stack.services:
+        console.print(alerting.summary(stack.settings), markup=False, highlight=False, soft_wrap=True)
     if open_browser and catalog.GRAFANA in stack.services:
         webbrowser.open(health.front_url(stack.settings, catalog.GRAFANA))
 

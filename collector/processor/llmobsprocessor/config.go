@@ -78,6 +78,9 @@ func (c *Config) Validate() error {
 	if c.Limits.MaxRecordBytes < 0 || (c.Limits.MaxRecordBytes > 0 && c.Limits.MaxRecordBytes < c.Limits.MaxValueBytes) {
 		errs = append(errs, fmt.Errorf("limits.max_record_bytes %d: use 0 (no cap) or at least limits.max_value_bytes (%d)", c.Limits.MaxRecordBytes, c.Limits.MaxValueBytes))
 	}
+	if c.Privacy.HashUserIDs && len(c.Privacy.HashKey) < minHashKeyBytes {
+		errs = append(errs, fmt.Errorf("privacy.hash_key: hash_user_ids needs a key of at least %d bytes (an unkeyed hash of a user id can be reversed by hashing guesses): set LLMOBS_USER_ID_HASH_KEY (`llmobs up` generates one into the bundle's .env)", minHashKeyBytes))
+	}
 	for i, o := range c.Prices.Overrides {
 		if err := checkOverride(o); err != nil {
 			errs = append(errs, fmt.Errorf("prices.overrides[%d]: %w", i, err))
@@ -85,6 +88,9 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// minHashKeyBytes is the shortest user-id hash key accepted (llmobs generates 32 random bytes).
+const minHashKeyBytes = 16
 
 // minValueBytes leaves room for the truncation marker and some content.
 const minValueBytes = 256

@@ -83,3 +83,15 @@ func TestConfigRefusesBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestHashingUserIDsNeedsAKey(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Privacy = PrivacyConfig{HashUserIDs: true}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "LLMOBS_USER_ID_HASH_KEY") {
+		t.Fatalf("an unkeyed user-id hash was accepted: %v", err)
+	}
+	cfg.Privacy.HashKey = strings.Repeat("k", minHashKeyBytes)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
