@@ -117,6 +117,15 @@ def render(
     check: Annotated[
         bool, typer.Option("--check", help="Exit 1 and list the differences if DIR is not a fresh render.")
     ] = False,
+    target_kind: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            "-t",
+            help="compose (default): the docker compose bundle; kubernetes: values files for the upstream"
+            " Helm charts (default directory: .llmobs-kubernetes/ beside the config).",
+        ),
+    ] = "compose",
 ) -> None:
     """Render the bundle: collector, backends, Grafana dashboards and docker-compose.yml."""
     from llmobs import bundle as bundle_mod
@@ -125,8 +134,11 @@ def render(
 
     with _user_errors():
         loaded = _load(config, set_, backend)
-        target = out if out is not None else bundle_dir(loaded)
-        rendered = render_bundle(loaded.settings)
+        default = bundle_dir(loaded)
+        if target_kind == "kubernetes":  # never over the compose bundle `llmobs up` runs
+            default = default.with_name(f"{default.name}-kubernetes")
+        target = out if out is not None else default
+        rendered = render_bundle(loaded.settings, target_kind)
         if check:
             changes = bundle_mod.diff(rendered, target)
             if changes:
