@@ -236,6 +236,10 @@ from llmobs.cli import app_cmds  # noqa: E402 - same pattern as stack_cmds
 app.command()(app_cmds.env)
 app.command()(app_cmds.demo)
 
+from llmobs.cli import alerts_cmds  # noqa: E402 - same pattern as stack_cmds
+
+app.add_typer(alerts_cmds.alerts_app, name="alerts")
+
 
 def main() -> None:
     """Console-script entry point."""

@@ -14,6 +14,7 @@ PROMETHEUS = "prometheus"
 TEMPO = "tempo"
 LOKI = "loki"
 GRAFANA = "grafana"
+ALERTMANAGER = "alertmanager"
 # The load-balancing gateway in front of the llmobs collectors when collector.replicas > 1
 # (collector/gateway.yaml.j2); it then publishes the OTLP ports and the collectors publish none.
 GATEWAY = "gateway"
@@ -29,6 +30,15 @@ PROMETHEUS_PORT = 9090
 TEMPO_HTTP_PORT = 3200
 LOKI_PORT = 3100
 GRAFANA_PORT = 3000
+ALERTMANAGER_PORT = 9093
+
+# Alertmanager (prom/alertmanager layout): its config and data, and where compose puts the receivers'
+# secrets (from environment variables) inside its container.
+ALERTMANAGER_CONFIG = "/etc/alertmanager/alertmanager.yml"
+ALERTMANAGER_DATA = "/alertmanager"
+SECRETS_DIR = "/run/secrets"
+# The receiver that notifies nobody: the route's default when llmobs.yaml configures no receiver.
+NO_RECEIVER = "nobody"
 
 # Where Grafana reads provisioned dashboards inside its container.
 GRAFANA_DASHBOARDS = "/var/lib/grafana/dashboards"
@@ -44,6 +54,7 @@ PRICES_FILE = "prices.json"
 DS_PROMETHEUS = "prometheus"
 DS_TEMPO = "tempo"
 DS_LOKI = "loki"
+DS_ALERTMANAGER = "alertmanager"
 
 BACKENDS = ("grafana", "datadog", "otlp")
 

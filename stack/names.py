@@ -109,6 +109,23 @@ RULE_LLM_ERROR_RATIO = "llmobs:llm_error_ratio:rate5m"
 RULE_RATE_LIMITED = "llmobs:llm_rate_limited_calls:rate5m"
 RULE_LLM_P95 = "llmobs:llm_latency_seconds:p95_5m"
 RULE_COST_PER_HOUR = "llmobs:cost_usd_per_hour:rate1h"
+# Anomaly rules (issue 13): hourly figures compared with `offset 1w` and `offset 1d`.
+RULE_LLM_CALLS_1H = "llmobs:llm_calls:increase1h"
+RULE_LLM_ERROR_RATIO_1H = "llmobs:llm_error_ratio:rate1h"
+RULE_TOKENS_PER_CALL = "llmobs:llm_tokens_per_call:rate1h"
+# Budget rules (issue 13): UTC day and month boundaries, spend per budget, spend to date, projection.
+RULE_HOUR_START = "llmobs:clock:hour_start_seconds"
+RULE_DAY_START = "llmobs:clock:day_start_seconds"
+RULE_MONTH_START = "llmobs:clock:month_start_seconds"
+RULE_BUDGET_SPEND_5M = "llmobs:budget_spend_usd:increase5m"
+RULE_BUDGET_SPEND_1H = "llmobs:budget_spend_usd:increase1h"
+RULE_BUDGET_AMOUNT = "llmobs:budget_usd"
+RULE_BUDGET_TO_DATE = "llmobs:budget_spend_usd:to_date"
+RULE_BUDGET_PROJECTED = "llmobs:budget_spend_usd:projected_month_end"
+RULE_BUDGET_RATIO = "llmobs:budget_spent:ratio"
+RULE_BUDGET_PROJECTED_RATIO = "llmobs:budget_projected:ratio"
+BUDGET_LABEL = "budget"  # the budget's name on its rules and alerts
+PERIOD_LABEL = "period"  # daily | monthly
 
 
 def prom_label(attribute: str) -> str:

@@ -24,6 +24,7 @@ COLLECTOR_CONFIG = "collector/config.yaml"
 GATEWAY_CONFIG = f"collector/{catalog.GATEWAY_CONFIG}"
 DASHBOARDS_DIR = "grafana/dashboards"
 RULES_FILE = "prometheus/rules/llmobs.yml"
+ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"
 DATADOG_DASHBOARD = "datadog/dashboard.json"
 PRICES = f"collector/{catalog.PRICES_FILE}"
 GENERATED_PRICES = "generated:prices"  # written by llmobs.prices.price_file() from genai-prices
@@ -69,6 +70,9 @@ def plan(settings: Settings) -> list[Output]:
                 "/etc/prometheus/prometheus.yml",
             ),
             Output(RULES_FILE, "prometheus/rules.yml.j2", catalog.PROMETHEUS, "/etc/prometheus/rules/llmobs.yml"),
+            Output(
+                ALERTMANAGER_FILE, "prometheus/alertmanager.yml.j2", catalog.ALERTMANAGER, catalog.ALERTMANAGER_CONFIG
+            ),
             Output("tempo/tempo.yaml", "tempo/tempo.yaml.j2", catalog.TEMPO, "/etc/tempo/tempo.yaml"),
             Output("loki/loki.yaml", "loki/loki.yaml.j2", catalog.LOKI, "/etc/loki/loki.yaml"),
             Output(
@@ -185,7 +189,7 @@ def _extra_context(settings: Settings) -> dict[str, Any]:
     """Values computed from settings that several templates share (prices, PII rules, ...)."""
     from importlib.metadata import version
 
-    from llmobs import enrich, limits, names, pii, versions
+    from llmobs import alerting, enrich, limits, names, pii, versions
 
     for i, pattern in enumerate(settings.pii.patterns):
         pii.check_re2(pattern.regex, key=f"pii.patterns[{i}].regex")
@@ -198,6 +202,7 @@ def _extra_context(settings: Settings) -> dict[str, Any]:
         "enrich": enrich.enrich(settings.environment),
         "prices_version": version("genai-prices"),
         "gateway_dns_resolver": gateway_dns_resolver(catalog.COLLECTOR),
+        **alerting.context(settings),
     }
 
 

@@ -231,12 +231,12 @@ class Receiver(_Model):
                     f"receiver {self.name!r}: {key} is a secret and must reference an environment variable"
                     f" such as '${{env:{ENV_EXAMPLES[key]}}}', never hold the value"
                 )
-        if self.type == "webhook" and self.url and not _env_var(self.url):
-            if not re.match(r"^https?://[^/@\s]+(/\S*)?$", self.url):
-                raise ValueError(
-                    f"receiver {self.name!r}: url {self.url!r} must be http(s)://host[:port]/path without"
-                    " credentials, or '${env:ALERT_WEBHOOK_URL}' when it holds a token"
-                )
+        plain_url = self.type == "webhook" and self.url and not _env_var(self.url)
+        if plain_url and not re.match(r"^https?://[^/@\s]+(/\S*)?$", self.url or ""):
+            raise ValueError(
+                f"receiver {self.name!r}: url {self.url!r} must be http(s)://host[:port]/path without"
+                " credentials, or '${env:ALERT_WEBHOOK_URL}' when it holds a token"
+            )
         if self.smarthost is not None and not re.match(r"^[A-Za-z0-9.\-\[\]:]+:\d+$", self.smarthost):
             raise ValueError(f"receiver {self.name!r}: smarthost {self.smarthost!r} must be host:port")
         return self
@@ -334,7 +334,8 @@ class Budget(_Model):
             raise ValueError(f"budget name {self.name!r} must be lowercase letters, digits, '-' or '_'")
         if self.daily_usd is None and self.monthly_usd is None:
             raise ValueError(
-                f"budget {self.label!r} has no amount; give daily_usd or monthly_usd (US dollars), e.g. monthly_usd: 500"
+                f"budget {self.label!r} has no amount; give daily_usd or monthly_usd (US dollars),"
+                " e.g. monthly_usd: 500"
             )
         return self
 
