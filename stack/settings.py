@@ -112,6 +112,46 @@ class Privacy(_Model):
     )
 
 
+# Attributes whose values grow with traffic: never metric labels (their views read traces instead).
+UNBOUNDED_ATTRIBUTES = (
+    "user.id",
+    "enduser.id",
+    "session.id",
+    "gen_ai.conversation.id",
+    "gen_ai.response.id",
+    "gen_ai.tool.call.id",
+    "mcp.session.id",
+    "jsonrpc.request.id",
+)
+
+
+class Metrics(_Model):
+    """Extra labels of the cost and token metrics (per-feature cost), bounded so Prometheus stays small."""
+
+    labels: list[str] = Field(
+        default_factory=list,
+        description="span attributes that become labels of the cost/token metrics, e.g. gen_ai.agent.name",
+    )
+    max_label_values: int = Field(
+        50, ge=1, le=10_000, description="distinct values kept per label; later ones are counted as 'other'"
+    )
+
+    @field_validator("labels")
+    @classmethod
+    def _bounded(cls, labels: list[str]) -> list[str]:
+        for name in labels:
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_.]*$", name):
+                raise ValueError(f"{name!r} is not an attribute name such as gen_ai.agent.name or llmobs.feature")
+            if name in UNBOUNDED_ATTRIBUTES:
+                raise ValueError(
+                    f"{name!r} has a value per user or request and would make one series each; the LLM"
+                    " conversations dashboard reads it from traces instead"
+                )
+        if len(set(labels)) != len(labels):
+            raise ValueError("a label is listed twice")
+        return labels
+
+
 class PriceOverride(_Model):
     """A price (USD per million tokens) that wins over genai-prices for one model."""
 
@@ -553,6 +593,7 @@ class Settings(_Model):
     retention: Retention = Retention()
     pii: Pii = Pii()
     privacy: Privacy = Privacy()
+    metrics: Metrics = Metrics()
     prices: list[PriceOverride] = []
     limits: Limits = Limits()
     alerts: Alerts = Alerts()

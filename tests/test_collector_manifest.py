@@ -23,6 +23,7 @@ RENDERS = {
     "otlp-http": ["backend=otlp", "otlp.endpoint=https://vendor.example", "otlp.protocol=http"],
     "otlp-grpc": ["backend=otlp", "otlp.endpoint=vendor.example:4317", "otlp.signals=[traces]"],
     "scaled": ["collector.replicas=3"],  # adds the gateway (collector/gateway.yaml)
+    "labels": ["metrics.labels=[gen_ai.agent.name]"],  # adds forward/metrics and llmobs/labels
 }
 
 

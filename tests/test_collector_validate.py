@@ -14,6 +14,8 @@ CASES = {
     "grafana-drop": ["pii.mode=drop"],
     "grafana-off": ["pii.mode=off"],
     "grafana-custom-pii": ["pii.patterns=[{name: EMPLOYEE_ID, regex: 'EMP-[0-9]{6}'}]"],
+    "grafana-labels": ["metrics.labels=[gen_ai.agent.name, llmobs.feature]", "metrics.max_label_values=20"],
+    "datadog-labels": ["backend=datadog", "metrics.labels=[llmobs.feature]"],
     "grafana-prices": ["prices=[{provider: openai, model: my-ft, input: 1.5, output: 2}]"],
     "datadog": ["backend=datadog", "datadog.site=datadoghq.eu"],
     "otlp-grpc": ["backend=otlp", "otlp.endpoint=vendor.example:4317", "otlp.headers={x-api-key: '${env:VENDOR_KEY}'}"],

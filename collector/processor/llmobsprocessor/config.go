@@ -23,6 +23,8 @@ type Config struct {
 	Limits LimitsConfig `mapstructure:"limits"`
 	// Privacy is what the processor does to identifiers (llmobs.yaml `privacy`).
 	Privacy PrivacyConfig `mapstructure:"privacy"`
+	// Labels bounds the attributes that become labels of the span-derived metrics (labels.go).
+	Labels LabelsConfig `mapstructure:"labels"`
 }
 
 // PrivacyConfig: identifiers are never masked as PII, but teams that must not store user ids can have
@@ -80,6 +82,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Privacy.HashUserIDs && len(c.Privacy.HashKey) < minHashKeyBytes {
 		errs = append(errs, fmt.Errorf("privacy.hash_key: hash_user_ids needs a key of at least %d bytes (an unkeyed hash of a user id can be reversed by hashing guesses): set LLMOBS_USER_ID_HASH_KEY (`llmobs up` generates one into the bundle's .env)", minHashKeyBytes))
+	}
+	if len(c.Labels.Attributes) > 0 && c.Labels.MaxValues < 1 {
+		errs = append(errs, fmt.Errorf("labels.max_values %d: give at least 1 (values beyond it become %q)", c.Labels.MaxValues, otherValue))
+	}
+	for i, a := range c.Labels.Attributes {
+		if a == "" {
+			errs = append(errs, fmt.Errorf("labels.attributes[%d] is empty: name a span attribute such as gen_ai.agent.name", i))
+		}
 	}
 	for i, o := range c.Prices.Overrides {
 		if err := checkOverride(o); err != nil {

@@ -21,6 +21,7 @@ type llmobsProcessor struct {
 	drop   bool        // pii.mode drop: GenAI content deleted
 	limit  limiter
 	hasher *userHasher // nil: user ids kept as sent
+	labels *labeler    // nil: no bounded metric labels
 	tel    *telemetry
 }
 
@@ -43,6 +44,7 @@ func newProcessor(cfg *Config, set component.TelemetrySettings) (*llmobsProcesso
 	if cfg.Privacy.HashUserIDs {
 		p.hasher = &userHasher{key: []byte(cfg.Privacy.HashKey)}
 	}
+	p.labels = newLabeler(cfg.Labels)
 	tel, err := newTelemetry(set)
 	if err != nil {
 		return nil, fmt.Errorf("llmobs processor telemetry: %w", err)
@@ -53,7 +55,7 @@ func newProcessor(cfg *Config, set component.TelemetrySettings) (*llmobsProcesso
 
 // counts is what one batch did, recorded once per batch (not per span) to keep the hot path lean.
 type counts struct {
-	priced, unpriced, masked, truncated, truncatedBytes int64
+	priced, unpriced, masked, truncated, truncatedBytes, folded int64
 }
 
 func (p *llmobsProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
@@ -118,6 +120,7 @@ func (p *llmobsProcessor) span(span ptrace.Span, c *counts) {
 	n, b := p.limit.span(span)
 	c.truncated += n
 	c.truncatedBytes += b
+	c.folded += p.labels.fold(attrs)
 }
 
 func (p *llmobsProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
@@ -171,8 +174,8 @@ const (
 // telemetry is the processor's own metrics, exported with the collector's internal telemetry
 // (port 8888): nothing it changes or cuts goes uncounted.
 type telemetry struct {
-	priced, unpriced, masked, truncated, truncatedBytes metric.Int64Counter
-	traces, logs                                        metric.MeasurementOption
+	priced, unpriced, masked, truncated, truncatedBytes, folded metric.Int64Counter
+	traces, logs                                                metric.MeasurementOption
 }
 
 func newTelemetry(set component.TelemetrySettings) (*telemetry, error) {
@@ -192,6 +195,7 @@ func newTelemetry(set component.TelemetrySettings) (*telemetry, error) {
 	counter(&t.masked, "otelcol_llmobs_pii_masked_values", "{value}", "Attribute values and log bodies changed or removed by PII masking.")
 	counter(&t.truncated, "otelcol_llmobs_truncated_values", "{value}", "String values cut to the size budget (limits.max_value_bytes / max_record_bytes).")
 	counter(&t.truncatedBytes, "otelcol_llmobs_truncated_bytes", "By", "Bytes removed by cutting values to the size budget.")
+	counter(&t.folded, "otelcol_llmobs_label_values_folded", "{value}", "Metric label values beyond labels.max_values, counted as \"other\".")
 	return t, err
 }
 
@@ -210,4 +214,5 @@ func (t *telemetry) record(ctx context.Context, signal string, c counts) {
 	add(t.masked, c.masked)
 	add(t.truncated, c.truncated)
 	add(t.truncatedBytes, c.truncatedBytes)
+	add(t.folded, c.folded)
 }
