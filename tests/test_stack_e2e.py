@@ -27,7 +27,14 @@ from tests.support.procs import require
 
 pytestmark = pytest.mark.docker
 
-SERVICES = {catalog.COLLECTOR, catalog.PROMETHEUS, catalog.TEMPO, catalog.LOKI, catalog.GRAFANA}
+SERVICES = {
+    catalog.COLLECTOR,
+    catalog.PROMETHEUS,
+    catalog.ALERTMANAGER,
+    catalog.TEMPO,
+    catalog.LOKI,
+    catalog.GRAFANA,
+}
 PROMETHEUS_WAIT_S = 120  # scrape every 15 s, span-metric flush 15 s, plus start-up
 
 
@@ -51,6 +58,8 @@ def test_up_starts_every_service_and_prints_the_app_settings(stack: Project) -> 
     assert f"export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:{stack.ports['otlp_http']}" in out
     assert f"http://127.0.0.1:{stack.ports['otlp_grpc']}" in out
     assert f"http://127.0.0.1:{stack.ports['grafana']}" in out
+    assert f"http://127.0.0.1:{stack.ports['alertmanager']}" in out
+    assert "Alerts: nobody will be notified (no receiver under alerting.receivers" in out
     # Published on loopback only, on the ports the settings chose.
     bindings = stack.containers()[catalog.COLLECTOR].attrs["HostConfig"]["PortBindings"]
     assert bindings[f"{catalog.OTLP_HTTP_PORT}/tcp"] == [

@@ -24,6 +24,7 @@ from llmobs import catalog
 from llmobs.engine import PROJECT_LABEL
 from llmobs.settings import Ports
 from tests.support import images
+from tests.support.alertmanager_image import alertmanager_binary, alertmanager_image
 from tests.support.procs import free_port, require
 
 CLI = [sys.executable, "-m", "llmobs.cli.app"]
@@ -59,15 +60,19 @@ def require_engine() -> Any:
 
 
 def build_images(client: Any, otelcol: Path) -> dict[str, str]:
-    """``images.<service>`` overrides pointing at local images: real collector and Prometheus, stand-ins."""
+    """``images.<service>`` overrides pointing at local images: real collector, Prometheus, Alertmanager; stand-ins."""
     prometheus = images.prometheus_binary()
     require(prometheus, "prometheus (the pinned release)", "run scripts/build-prometheus (needs Go)")
     standin = images.standin_binary()
     require(standin, "Go (to build the Grafana/Tempo/Loki stand-in)", "install Go (scripts/test needs it already)")
     assert prometheus is not None and standin is not None
+    alertmanager = alertmanager_binary()
+    require(alertmanager, "alertmanager (the pinned release)", "run scripts/build-prometheus (needs Go)")
+    assert alertmanager is not None
     result = {
         catalog.COLLECTOR: images.collector_image(client, otelcol),
         catalog.PROMETHEUS: images.prometheus_image(client, prometheus),
+        catalog.ALERTMANAGER: alertmanager_image(client, alertmanager),
     }
     for service in images.STANDINS:
         result[service] = images.standin_image(client, standin, service)
