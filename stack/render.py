@@ -235,6 +235,8 @@ def _render_one(env: Any, name: str, context: dict[str, Any]) -> str:
 def _environment() -> Any:
     import jinja2
 
+    from llmobs import cache
+
     loaders: dict[str, jinja2.BaseLoader] = {p: jinja2.PackageLoader(f"llmobs.{p}", ".") for p in _TEMPLATE_PACKAGES}
     loaders["stack"] = jinja2.PackageLoader("llmobs", "templates")
     env = jinja2.Environment(
@@ -244,6 +246,7 @@ def _environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        bytecode_cache=cache.jinja_bytecode_cache(),  # compiled templates kept on disk (issue 16)
     )
     env.filters["go_duration"] = go_duration
     env.filters["yaml_str"] = yaml_str

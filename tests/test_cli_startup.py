@@ -199,3 +199,23 @@ def test_old_entries_are_pruned(cache_root: Path) -> None:
     for i in range(cache.KEEP + 3):  # a different input each time: a new key, a new entry
         cache.cached("t", [Path(f"/nonexistent/{i}")], lambda i=i: str(i).encode())
     assert len(list(cache_root.glob("t-*"))) == cache.KEEP
+
+
+def test_jinja_bytecode_cache_gives_the_same_bundle(cache_root: Path, tmp_path: Path) -> None:
+    """Rendering with compiled templates from disk is byte-identical to compiling them; edits recompile."""
+    from llmobs.config import load
+    from llmobs.render import render
+
+    settings = load(cwd=tmp_path, env={}).settings
+    first = render(settings)
+    entries = sorted((cache_root / "jinja").iterdir())
+    assert entries, "render stored no compiled templates"
+    assert render(settings) == first
+    assert sorted((cache_root / "jinja").iterdir()) == entries, "a second render compiled again"
+    bcc = cache.jinja_bytecode_cache()
+    import jinja2
+
+    env = jinja2.Environment(bytecode_cache=bcc, loader=jinja2.DictLoader({"t.j2": "a {{ x }}"}))
+    assert env.get_template("t.j2").render(x=1) == "a 1"
+    env = jinja2.Environment(bytecode_cache=bcc, loader=jinja2.DictLoader({"t.j2": "b {{ x }}"}))
+    assert env.get_template("t.j2").render(x=1) == "b 1", "a changed source must not be served stale"
