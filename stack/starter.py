@@ -34,10 +34,27 @@ EXAMPLES = {
         "  cache_read: 0.3",
     ],
     "otlp.headers": ["authorization: 'Bearer ${env:OTLP_TOKEN}'   # values reference env vars only"],
+    "alerting.receivers": [
+        "- name: team               # webhook, slack, email or pagerduty",
+        "  type: slack",
+        "  url: '${env:SLACK_WEBHOOK_URL}'   # secrets reference env vars only",
+        "  channel: '#llm-alerts'",
+        "- name: oncall",
+        "  type: pagerduty",
+        "  routing_key: '${env:PAGERDUTY_ROUTING_KEY}'",
+    ],
+    "alerting.routes": ["- receiver: oncall           # else the default receiver", "  severity: [critical]"],
+    "budgets": [
+        "- service: chat            # and/or environment, provider, model; none: everything",
+        "  daily_usd: 20",
+        "  monthly_usd: 400",
+    ],
 }
 
 
 def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
     return (
         json.dumps(value)
         if isinstance(value, str | list | dict)

@@ -49,6 +49,7 @@ def test_only_grafana_bundles_the_backends(tmp_path: Path) -> None:
         catalog.TEMPO,
         catalog.LOKI,
         catalog.GRAFANA,
+        catalog.ALERTMANAGER,
     }
 
 

@@ -88,6 +88,8 @@ def test_readiness_is_polled_where_the_ports_are_bound(tmp_path: Path, bind: str
         catalog.TEMPO,
         catalog.LOKI,
         catalog.GRAFANA,
+        catalog.ALERTMANAGER,
+        catalog.GATEWAY,
     }
     for key, _ in health.READINESS.values():
         assert key in Ports.model_fields
