@@ -123,6 +123,7 @@ def collector_build_files() -> list[str]:
                 found.append(rel)
 
     walk(root.joinpath("processor"), "processor")
+    walk(root.joinpath("connector"), "connector")
     return sorted(found)
 
 

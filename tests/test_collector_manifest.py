@@ -66,8 +66,9 @@ def test_manifest_versions_match_the_pinned_image() -> None:
     for section in (*SECTIONS, "providers"):
         for entry in manifest.get(section, []):
             module, mod_version = entry["gomod"].split()
-            if "path" in entry:  # our own processor, built from this repository
-                assert module == f"{manifest['dist']['module']}/processor/{module.rsplit('/', 1)[1]}", entry
+            if "path" in entry:  # our own processor and connector, built from this repository
+                kind = section[:-1]  # processor, connector
+                assert module == f"{manifest['dist']['module']}/{kind}/{module.rsplit('/', 1)[1]}", entry
                 assert mod_version == "v0.0.0" and (REPO / "collector" / entry["path"] / "go.mod").is_file(), entry
                 continue
             expected = f"v1.{minor - 94}.0" if "/confmap/" in module or section == "providers" else f"v{version}"
@@ -92,11 +93,12 @@ def test_processor_module_pins_the_distribution_core_versions() -> None:
     manifest = _manifest()
     version = manifest["dist"]["version"]
     stable = f"v1.{int(version.split('.')[1]) - 94}.0"
-    gomod = (REPO / "collector" / "processor" / "llmobsprocessor" / "go.mod").read_text()
-    core = re.findall(r"^\s*(?:require\s+)?(go\.opentelemetry\.io/collector/\S+) (v\S+)", gomod, re.M)
-    assert core, "no collector core modules in the processor's go.mod"
-    for module, mod_version in core:
-        assert mod_version in (stable, f"v{version}"), f"{module} {mod_version}: pin it to {stable} or v{version}"
+    for own in ("processor/llmobsprocessor", "connector/llmobsconnector"):
+        gomod = (REPO / "collector" / own / "go.mod").read_text()
+        core = re.findall(r"^\s*(?:require\s+)?(go\.opentelemetry\.io/collector/\S+) (v\S+)", gomod, re.M)
+        assert core, f"no collector core modules in {own}/go.mod"
+        for module, mod_version in core:
+            assert mod_version in (stable, f"v{version}"), f"{own}: {module} {mod_version}: pin {stable} or v{version}"
 
 
 def test_bundle_carries_the_image_build_context(tmp_path: Path) -> None:
@@ -108,9 +110,13 @@ def test_bundle_carries_the_image_build_context(tmp_path: Path) -> None:
     assert compose["services"]["collector"]["build"] == {"context": "./collector"}
     for needed in ("collector/Dockerfile", "collector/builder-config.yaml"):
         assert needed in bundle
-    sources = {p for p in bundle if p.startswith("collector/processor/")}
+    sources = {p for p in bundle if p.startswith(("collector/processor/", "collector/connector/"))}
     tracked = subprocess.run(
-        ["git", "ls-files", "collector/processor"], cwd=REPO, capture_output=True, text=True, check=True
+        ["git", "ls-files", "collector/processor", "collector/connector"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     expected = {
         p for p in tracked if p.endswith((".go", "go.mod", "go.sum")) and "_test.go" not in p and "/testdata/" not in p
