@@ -1,4 +1,5 @@
-"""The llmobs processor's own Go checks, run from the README's test command (scripts/test -> pytest).
+"""Our own collector components' Go checks (the llmobs processor and connector), run from the README's
+test command (scripts/test -> pytest).
 
 `go vet`, gofmt, the package tests (table tests, the PII corpus, the cost parity runs from
 tests/test_prices.py) and a bounded native-fuzzing run of every fuzz target: a masker that panics,
@@ -17,7 +18,7 @@ import pytest
 
 from tests.support.procs import REPO, require
 
-MODULE = REPO / "collector" / "processor" / "llmobsprocessor"
+MODULES = [REPO / "collector" / "processor" / "llmobsprocessor", REPO / "collector" / "connector" / "llmobsconnector"]
 FUZZ_SECONDS = int(os.environ.get("LLMOBS_FUZZ_SECONDS", "20"))  # per target; bounded, stops by itself
 
 
@@ -28,40 +29,50 @@ def _go() -> str:
     return go
 
 
-def _run(*argv: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def _run(module: Path, *argv: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
-    return subprocess.run(argv, cwd=MODULE, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(argv, cwd=module, capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def test_go_vet_and_gofmt_clean() -> None:
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.name)
+def test_go_vet_and_gofmt_clean(module: Path) -> None:
     go = _go()
-    vet = _run(go, "vet", "./...")
+    vet = _run(module, go, "vet", "./...")
     assert vet.returncode == 0, vet.stderr[-3000:]
     gofmt = shutil.which("gofmt") or str(Path(go).with_name("gofmt"))
-    fmt = _run(gofmt, "-l", ".")
+    fmt = _run(module, gofmt, "-l", ".")
     assert fmt.returncode == 0 and not fmt.stdout.strip(), f"not gofmt-clean: {fmt.stdout}{fmt.stderr}"
 
 
-def test_go_unit_tests_pass() -> None:
-    result = _run(_go(), "test", "-count=1", "./...")
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.name)
+def test_go_unit_tests_pass(module: Path) -> None:
+    result = _run(module, _go(), "test", "-count=1", "./...")
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
 
 
-def _fuzz_targets() -> list[tuple[str, str]]:
+def _fuzz_targets() -> list[tuple[Path, str, str]]:
     found = []
-    for path in sorted(MODULE.rglob("*_test.go")):
-        for name in re.findall(r"^func (Fuzz\w+)\(f \*testing\.F\)", path.read_text(), re.M):
-            found.append(("./" + path.parent.relative_to(MODULE).as_posix(), name))
+    for module in MODULES:
+        for path in sorted(module.rglob("*_test.go")):
+            for name in re.findall(r"^func (Fuzz\w+)\(f \*testing\.F\)", path.read_text(), re.M):
+                found.append((module, "./" + path.parent.relative_to(module).as_posix(), name))
     return found
 
 
 def test_there_are_fuzz_targets() -> None:
-    assert any(name == "FuzzMask" for _, name in _fuzz_targets())
+    assert any(name == "FuzzMask" for _, _, name in _fuzz_targets())
 
 
-@pytest.mark.parametrize(("package", "target"), _fuzz_targets())
-def test_fuzz_for_a_bounded_time(package: str, target: str) -> None:
+@pytest.mark.parametrize(("module", "package", "target"), _fuzz_targets(), ids=lambda x: getattr(x, "name", x))
+def test_fuzz_for_a_bounded_time(module: Path, package: str, target: str) -> None:
     result = _run(
-        _go(), "test", package, "-run=^$", f"-fuzz=^{target}$", f"-fuzztime={FUZZ_SECONDS}s", timeout=FUZZ_SECONDS + 600
+        module,
+        _go(),
+        "test",
+        package,
+        "-run=^$",
+        f"-fuzz=^{target}$",
+        f"-fuzztime={FUZZ_SECONDS}s",
+        timeout=FUZZ_SECONDS + 600,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
