@@ -27,10 +27,13 @@ def _env(endpoint: str) -> dict[str, str]:
 
 
 def _played(trace: demo.Trace) -> int:
-    """Spans a trace produces: its steps up to the first failed model call (which ends the request), + the agent."""
+    """Spans a trace produces: its steps up to the first failed model call (which ends the request), + the agent,
+    + the MCP client spans (each tool is called over MCP; every 5th agent run also lists the tools)."""
     count = 1 if trace.agent else 0
+    if trace.agent and trace.index % 5 == 0:
+        count += 1  # tools/list
     for step in trace.steps:
-        count += 1
+        count += 2 if isinstance(step, demo.ToolCall) and trace.agent else 1  # the tool and its tools/call
         if isinstance(step, demo.Call) and step.error is not None:
             break
     return count
