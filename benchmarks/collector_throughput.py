@@ -5,8 +5,9 @@ collector that receives over OTLP/gRPC and discards, counting what it accepted):
 
 * ``full``: the rendered default config (``llmobs.config.load`` + ``llmobs.render.render``,
   PII masking on), run as tests/support/collector.py runs it;
-* ``passthrough``: otlp receiver -> the same ``otlp_grpc`` exporter with the same persistent
-  sending queue, no processors, no connectors.
+* ``passthrough``: the same rendered config with its traces pipeline cut down to the otlp receiver
+  and the same ``otlp_grpc/tempo`` exporter (same persistent queue, same byte-sized batches): no
+  processors, no connectors. Derived from the full config, so the two differ only in the work done.
 
 Every span carries ~2 KB of prompt text (mostly clean English/Korean prose with a little
 PII: an e-mail address and a phone number in each, a card number in every 4th, an API key in
@@ -69,33 +70,6 @@ service:
     traces: {{receivers: [otlp], exporters: [debug]}}
     logs: {{receivers: [otlp], exporters: [debug]}}
     metrics: {{receivers: [otlp], exporters: [debug]}}
-"""
-
-PASSTHROUGH = """
-extensions:
-  health_check: {{endpoint: "${{env:LLMOBS_HEALTH_ENDPOINT}}"}}
-  file_storage/queue: {{directory: "${{env:LLMOBS_COLLECTOR_STORAGE}}", create_directory: true}}
-receivers:
-  otlp:
-    protocols:
-      grpc: {{endpoint: "${{env:LLMOBS_OTLP_GRPC_ENDPOINT}}", max_recv_msg_size_mib: 16}}
-      http: {{endpoint: "${{env:LLMOBS_OTLP_HTTP_ENDPOINT}}"}}
-exporters:
-  otlp_grpc/tempo:
-    endpoint: "${{env:LLMOBS_TEMPO_ENDPOINT}}"
-    tls: {{insecure: true}}
-    retry_on_failure: {{enabled: true, initial_interval: 1s, max_interval: 10s, max_elapsed_time: 10m}}
-    sending_queue:
-      enabled: true
-      storage: file_storage/queue
-      queue_size: 5000
-      batch: {{flush_timeout: 1s}}
-service:
-  extensions: [health_check, file_storage/queue]
-  telemetry:
-    metrics: {{level: none}}
-  pipelines:
-    traces: {{receivers: [otlp], exporters: [otlp_grpc/tempo]}}
 """
 
 PROSE = (
@@ -247,6 +221,20 @@ def render_full(workdir: Path, sets: list[str]) -> Path:
     return path
 
 
+def passthrough_config(full: str) -> str:
+    """The full config with only receiver -> trace exporter left: the baseline that does no work."""
+    import yaml
+
+    config = yaml.safe_load(full)
+    exporter = next(e for e in config["service"]["pipelines"]["traces"]["exporters"] if e.startswith("otlp"))
+    config["processors"] = {}
+    config["connectors"] = {}
+    config["exporters"] = {exporter: config["exporters"][exporter]}
+    config["service"]["pipelines"] = {"traces": {"receivers": ["otlp"], "exporters": [exporter]}}
+    config["service"]["telemetry"] = {"metrics": {"level": "none"}}
+    return yaml.safe_dump(config, sort_keys=False)
+
+
 def corpus_recall(binary: Path, workdir: Path) -> str:
     """Share of the corpus's PII values masked by the full pipeline (tests/pii_corpus)."""
     from tests import pii_corpus
@@ -287,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         full = args.config or render_full(workdir, args.sets)
         passthrough = workdir / "passthrough.yaml"
-        passthrough.write_text(PASSTHROUGH.format())
+        passthrough.write_text(passthrough_config(full.read_text()))
         body = trace_request(args.batch)
         print(
             f"spans={args.spans // args.batch * args.batch} batch={args.batch} request={len(body) / 1e6:.2f} MB "
