@@ -1,8 +1,8 @@
 """Build the container images the stack tests run, locally: no registry is reachable on test machines.
 
 Real components where this machine has them: the collector is the binary
-scripts/build-otelcol builds from collector/builder-config.yaml, laid out like
-the upstream ``otel/opentelemetry-collector-contrib`` image (``/otelcol-contrib``,
+scripts/build-otelcol builds from collector/builder-config.yaml, laid out as
+collector/Dockerfile lays out the llmobs collector image (``/otelcol-llmobs``,
 CA certificates, same entrypoint, command and user); Prometheus is the pinned
 release scripts/build-prometheus builds (static), laid out like ``prom/prometheus``
 (``/bin/prometheus``, ``/prometheus`` owned by nobody).
@@ -117,17 +117,21 @@ def _import(client: Any, repo: str, version: str, entries: list[_File], changes:
 
 
 def collector_image(client: Any, binary: Path) -> str:
-    """The real collector, laid out like otel/opentelemetry-collector-contrib (FROM scratch)."""
+    """The real llmobs collector, laid out as collector/Dockerfile lays it out (FROM scratch).
+
+    The Dockerfile itself needs Docker Hub's golang image, which cannot be pulled here; the binary is the
+    same build (scripts/build-otelcol runs the same Collector Builder on the same manifest).
+    """
     entries = [
-        _File("otelcol-contrib", binary.read_bytes(), 0o755),
+        _File("otelcol-llmobs", binary.read_bytes(), 0o755),
         _File("etc/ssl/certs/ca-certificates.crt", _CA_BUNDLE.read_bytes()),
-        _File("etc/otelcol-contrib", mode=0o755),
+        _File(catalog.COLLECTOR_CONFIG_DIR.lstrip("/"), mode=0o755),
     ]
     changes = [
-        'ENTRYPOINT ["/otelcol-contrib"]',
-        'CMD ["--config", "/etc/otelcol-contrib/config.yaml"]',
+        'ENTRYPOINT ["/otelcol-llmobs"]',
+        f'CMD ["--config", "{catalog.COLLECTOR_CONFIG_DIR}/config.yaml"]',
         f"USER {OTELCOL_UID}:{OTELCOL_UID}",
-        f"EXPOSE {catalog.OTLP_GRPC_PORT} {catalog.OTLP_HTTP_PORT} 55679",
+        f"EXPOSE {catalog.OTLP_GRPC_PORT} {catalog.OTLP_HTTP_PORT} {catalog.COLLECTOR_HEALTH_PORT}",
     ]
     return _import(client, "llmobs-test/otelcol-llmobs", versions.otelcol_version(), entries, changes)
 
