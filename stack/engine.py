@@ -286,6 +286,12 @@ class Engine:
             output = self.client.api.exec_start(exec_id).decode("utf-8", errors="replace")
             return int(self.client.api.exec_inspect(exec_id).get("ExitCode") or 0), output
 
+    def remove_volumes(self, names: list[str]) -> None:
+        """Delete volumes by name (``down --volumes``: the project's own that compose did not delete)."""
+        with self._errors("removing volumes"):
+            for name in names:
+                self.client.api.remove_volume(name)
+
     def leftovers(self, project: str) -> dict[str, list[str]]:
         """Containers, networks and volumes compose created for ``project`` that still exist."""
         label = {"label": f"{PROJECT_LABEL}={project}"}

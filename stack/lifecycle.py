@@ -294,6 +294,12 @@ def down(loaded: Loaded, console: Any, *, volumes: bool, confirm: Callable[[str]
         raise LlmobsError("nothing was stopped or deleted", fix="answer y, or pass --yes")
     compose.down(volumes)
     left = engine.leftovers(stack.project)
+    if volumes and left["volumes"] and not left["containers"]:
+        # Compose deletes only the volumes the current file names: after `up --set collector.replicas=3`,
+        # a plain `down --volumes` would leave the gateway's queue volume. The user just agreed to delete
+        # every data volume of the project, and these carry its label.
+        engine.remove_volumes(left["volumes"])
+        left = engine.leftovers(stack.project)
     kept = left.pop("volumes")
     if any(left.values()) or (volumes and kept):
         raise LlmobsError(f"`down` left resources behind: {left | {'volumes': kept}}", fix="remove them with docker")
