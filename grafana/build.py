@@ -446,6 +446,9 @@ ERR_PCT = thresholds((1, "orange"), (ALERTS.error_ratio * 100, "red"))
 LATENCY = thresholds((ALERTS.p95_latency_seconds / 2, "orange"), (ALERTS.p95_latency_seconds, "red"))
 BUDGET = thresholds((ALERTS.cost_per_hour_usd * 0.8, "orange"), (ALERTS.cost_per_hour_usd, "red"))
 ANY_IS_BAD = thresholds((1, "orange"))
+# Budgets (``budgets:``): orange from each warning share of ``alerts.budget_thresholds``, red from 100 %.
+BUDGET_SHARES = thresholds(*((share * 100, "red" if share >= 1 else "orange") for share in ALERTS.budget_thresholds))
+NO_BUDGETS = "No budgets configured (llmobs.yaml budgets:)"
 
 
 # TraceQL compares by type: ``span.llmobs.cost.usd > 0`` matches nothing on a double attribute and
@@ -848,6 +851,93 @@ def agents() -> dict[str, Any]:
 # --- Cost ------------------------------------------------------------------------------------------
 
 
+def budget_panels() -> list[dict[str, Any]]:
+    """The Budgets row: spend to date and the month-end projection against each budget of ``budgets:``.
+
+    They read the budget recording rules of ``prometheus/rules.yml.j2``, which exist only when
+    llmobs.yaml has budgets: without them the panels show :data:`NO_BUDGETS`, not an empty frame.
+    A budget covers the calls of its own selectors, so its series carry only ``budget`` and ``period``:
+    the dashboard's filters keep them at All (a series without the label matches ``.*``) and hide them
+    once a service, environment, provider or model is picked.
+    """
+    levels = " and ".join(f"{share * 100:g} %" for share in ALERTS.budget_thresholds)
+    scope = "Budgets show with the filters at All; they cover their own selectors, not the dashboard's."
+    legend = f"{{{{{n.BUDGET_LABEL}}}}} ({{{{{n.PERIOD_LABEL}}}}})"
+    on = f"on ({n.BUDGET_LABEL}, {n.PERIOD_LABEL})"
+
+    def gauge(title: str, description: str, rule: str, no_value: str) -> dict[str, Any]:
+        p = bars(title, description, prom(f"100 * {sel(rule)}", legend, instant=True), PCT, w=8, steps=BUDGET_SHARES)
+        p["fieldConfig"]["defaults"].update({"min": 0, "max": 100, "noValue": no_value})
+        return p
+
+    usd = panel(
+        "table",
+        "Budgets in US dollars: spent, projected, amount",
+        "Per budget and period (UTC day, UTC month): spent to date, projected month end (monthly budgets), "
+        f"the amount from llmobs.yaml. {scope}",
+        [
+            # Spend to date is recorded for both periods; show only the periods the budget has an amount for.
+            dict(
+                prom(f"{sel(n.RULE_BUDGET_TO_DATE)} and {on} {sel(n.RULE_BUDGET_AMOUNT)}", instant=True), format="table"
+            ),
+            dict(prom(sel(n.RULE_BUDGET_PROJECTED), instant=True), format="table"),
+            dict(prom(sel(n.RULE_BUDGET_AMOUNT), instant=True), format="table"),
+        ],
+        w=8,
+        h=8,
+        unit=USD,
+        decimals=2,
+        steps=NEUTRAL,
+        options={"showHeader": True, "cellHeight": "sm", "sortBy": [{"displayName": "Spent", "desc": True}]},
+        custom={"align": "auto", "cellOptions": {"type": "auto"}},
+        extra={
+            "transformations": [
+                {"id": "merge", "options": {}},
+                {
+                    "id": "organize",
+                    "options": {
+                        "excludeByName": {"Time": True},
+                        "indexByName": {
+                            n.BUDGET_LABEL: 0,
+                            n.PERIOD_LABEL: 1,
+                            "Value #A": 2,
+                            "Value #B": 3,
+                            "Value #C": 4,
+                        },
+                        "renameByName": {
+                            n.BUDGET_LABEL: "Budget",
+                            n.PERIOD_LABEL: "Period",
+                            "Value #A": "Spent",
+                            "Value #B": "Projected month end",
+                            "Value #C": "Amount",
+                        },
+                    },
+                },
+            ]
+        },
+    )
+    usd["fieldConfig"]["defaults"]["noValue"] = NO_BUDGETS
+    return [
+        row("Budgets"),
+        gauge(
+            "Budget used, % of amount",
+            "Spend since the start of the UTC day (daily) or month (monthly) as a share of each budget "
+            f"(lags up to 5 minutes). Orange and red at the default alert levels ({levels}, "
+            f"alerts.budget_thresholds). {scope}",
+            n.RULE_BUDGET_RATIO,
+            NO_BUDGETS,
+        ),
+        gauge(
+            "Projected month end, % of monthly amount",
+            "Spend so far this month plus the last day's average rate for the rest of the month, as a share of "
+            f"each monthly budget; LLMBudgetProjectedOverrun above 100 %. {scope}",
+            n.RULE_BUDGET_PROJECTED_RATIO,
+            "No monthly budgets configured (llmobs.yaml budgets: monthly_usd)",
+        ),
+        usd,
+    ]
+
+
 def cost() -> dict[str, Any]:
     spend = sel(COST)
     per_hour = sel(n.RULE_COST_PER_HOUR)
@@ -932,6 +1022,7 @@ def cost() -> dict[str, Any]:
             USD,
             steps=BUDGET,
         ),
+        *budget_panels(),
         row("Tokens"),
         pie(
             "Token mix: input vs cached vs output",

@@ -113,7 +113,8 @@ def test_every_prometheus_selector_honours_the_dashboard_variables() -> None:
 
 
 def test_queries_name_only_metrics_the_pipeline_and_rules_produce(tmp_path: Path) -> None:
-    rules = yaml.safe_load(render(_settings(tmp_path))[RULES_FILE])
+    # With a budget: the budget rules the Budgets row reads exist only when llmobs.yaml has budgets.
+    rules = yaml.safe_load(render(_settings(tmp_path, "budgets=[{daily_usd: 10, monthly_usd: 100}]"))[RULES_FILE])
     recorded = {r["record"] for g in rules["groups"] for r in g["rules"] if "record" in r}
     produced = {
         n.PROM_CALLS,

@@ -14,7 +14,10 @@ first flush so every rate has two points. Then:
 * TraceQL and LogQL cannot run here, so each is evaluated on the sink's spans and log records
   (the same data Tempo and Loki would get): every attribute it references must exist with the right
   scope, and the query must match something;
-* the unpriced-model alert fires on the real data.
+* the unpriced-model alert fires on the real data;
+* the Budgets row (the render has :data:`BUDGETS`): its queries wait for the budget rules' spend to date,
+  which counts 5-minute steps of the UTC hour (group interval 1m), so the last test waits up to 8 minutes
+  for the first 5-minute boundary after the traffic; then each budget panel shows every budget.
 """
 
 from __future__ import annotations
@@ -51,6 +54,22 @@ pytestmark = [pytest.mark.collector, pytest.mark.prometheus]
 # Grafana's built-in variables, as a 5-minute dashboard range with a 15 s scrape interval gives them.
 GRAFANA_BUILTINS = {"__rate_interval": "1m", "__range": "5m", "__interval": "15s", "__auto": "1m"}
 PROMTOOL_TESTS = REPO / "tests" / "promtool" / "llmobs_test.yml"
+# A budget for everything (daily and monthly) and one for the agent app in production (monthly): the
+# budget recording rules exist only when llmobs.yaml has budgets.
+AGENT = traffic.AGENT_APP["service.name"] if traffic else "travel-agent"
+BUDGETS = (
+    f"budgets=[{{daily_usd: 5, monthly_usd: 100}}, {{service: {AGENT}, environment: production, monthly_usd: 20}}]"
+)
+BUDGET_LABELS = {"all": {"daily", "monthly"}, f"{AGENT}/production": {"monthly"}}
+BUDGET_RULES = (
+    n.RULE_BUDGET_RATIO,
+    n.RULE_BUDGET_PROJECTED_RATIO,
+    n.RULE_BUDGET_TO_DATE,
+    n.RULE_BUDGET_PROJECTED,
+    n.RULE_BUDGET_AMOUNT,
+)
+# Spend to date adds 5-minute steps (the first one after the traffic) at the budget group's 1m interval.
+BUDGET_WAIT_SECONDS = 300 + 2 * 60 + 60
 
 
 @dataclass
@@ -108,7 +127,7 @@ def proof(otelcol: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
     require(traffic, "opentelemetry-util-genai", "pip install --pre opentelemetry-util-genai (a dev dependency)")
     binary = require_prometheus_tool("prometheus")
     tmp = tmp_path_factory.mktemp("proof")
-    bundle = render_to(tmp)
+    bundle = render_to(tmp, BUDGETS)
     dashboards = {
         path.split("/")[-1]: yaml.safe_load(data) for path, data in bundle.items() if path.startswith(DASHBOARDS_DIR)
     }
@@ -173,11 +192,18 @@ def _nonzero(result: list[dict[str, Any]]) -> bool:
     return any((v := float(s["value"][1])) != 0 and math.isfinite(v) for s in result)
 
 
+def _reads_budgets(expr: str) -> bool:
+    return any(re.search(rf"{re.escape(rule)}\{{", expr) for rule in BUDGET_RULES)
+
+
 def test_every_prometheus_query_returns_data(proof: Proof) -> None:
+    """Every query but the Budgets row's (they need a 5-minute boundary: the last test)."""
     queries = _prometheus_targets(proof)
     assert len(queries) >= 50
     failures = []
     for _, where, expr in queries:
+        if _reads_budgets(expr):
+            continue
         result = proof.query(expr)
         if not _nonzero(result):
             failures.append(f"{where}: {expr} -> {result}")
@@ -303,3 +329,44 @@ def test_every_logql_query_matches_logs_the_pipeline_emits(proof: Proof) -> None
                 assert any(label in e["fields"] for e in selected), f"{where}: no selected record has {label}"
             checked += 1
     assert checked >= 5
+
+
+# --- Budgets (last: they wait for the budget rules' first 5-minute step) -----------------------------
+
+
+def test_budget_panels_say_no_budgets_configured_without_budgets(tmp_path: Path) -> None:
+    """Without ``budgets:`` the rules they read are not rendered, so Grafana shows each panel's noValue."""
+    rules = yaml.safe_load(render_to(tmp_path)[RULES_FILE])
+    recorded = {r["record"] for g in rules["groups"] for r in g["rules"] if "record" in r}
+    panels = {
+        panel["title"]: panel
+        for panel, target in build.targets(yaml.safe_load((build.DASHBOARDS_DIR / "llm-cost.json").read_text()))
+        if _reads_budgets(target.get("expr", ""))
+    }
+    assert len(panels) == 3, sorted(panels)
+    for title, panel in panels.items():
+        assert not {r for r in BUDGET_RULES if r in str(panel["targets"])} & recorded, title
+        assert "llmobs.yaml budgets:" in panel["fieldConfig"]["defaults"]["noValue"], title
+
+
+def test_budget_panels_show_every_budget(proof: Proof) -> None:
+    # Spend to date > 0 for every budget: the spend reached a whole 5-minute step of the hour.
+    wait_for(
+        lambda: (
+            {s["metric"][n.BUDGET_LABEL] for s in proof.query(f"{n.RULE_BUDGET_TO_DATE} > 0")} >= set(BUDGET_LABELS)
+        ),
+        timeout=BUDGET_WAIT_SECONDS,
+        interval=5,
+    )
+    queries = [(where, expr) for _, where, expr in _prometheus_targets(proof) if _reads_budgets(expr)]
+    assert len(queries) == 5, queries
+    for where, expr in queries:
+        result = proof.query(expr)
+        assert _nonzero(result), f"{where}: {expr} -> {result}"
+        shown = {(s["metric"][n.BUDGET_LABEL], s["metric"][n.PERIOD_LABEL]) for s in result}
+        periods = {"monthly"} if "projected" in expr else {"daily", "monthly"}
+        wanted = {(b, p) for b, ps in BUDGET_LABELS.items() for p in ps & periods}
+        assert shown == wanted, f"{where}: {sorted(shown)}"
+    # The gauge's share is spend to date over the amount, per budget and period (one query: one evaluation).
+    off = proof.query(f"abs({n.RULE_BUDGET_RATIO} - {n.RULE_BUDGET_TO_DATE} / {n.RULE_BUDGET_AMOUNT})")
+    assert len(off) == 3 and all(float(s["value"][1]) < 1e-9 for s in off), off
