@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from collector_throughput import accepted_spans, bench_sink, trace_request  # noqa: E402
 
 from tests.support.bundle import render_to  # noqa: E402
-from tests.support.collector import Proc, llmobs_env, llmobs_ports, start  # noqa: E402
+from tests.support.collector import Proc, gateway_env, llmobs_env, llmobs_ports, start  # noqa: E402
 from tests.support.procs import free_port  # noqa: E402
 from tests.support.scaled import cpu_seconds, static_resolver  # noqa: E402
 
@@ -78,15 +78,7 @@ def run(binary: Path, replicas: int, workdir: Path, total: int, batch: int, thre
         front = instances[0]
         if replicas > 1:
             ports = {"grpc": free_port(), "http": free_port(), "health": free_port(), "telemetry": free_port()}
-            env = {
-                "LLMOBS_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{ports['grpc']}",
-                "LLMOBS_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{ports['http']}",
-                "LLMOBS_HEALTH_ENDPOINT": f"127.0.0.1:{ports['health']}",
-                "LLMOBS_TELEMETRY_HOST": "127.0.0.1",
-                "LLMOBS_TELEMETRY_PORT": str(ports["telemetry"]),
-                "LLMOBS_COLLECTOR_STORAGE": str(workdir / "gateway" / "storage"),
-                "LLMOBS_GATEWAY_RESOLVER": static_resolver(instances),
-            }
+            env = gateway_env(workdir / "gateway", ports, static_resolver(instances))
             front = start(binary, bundle / "bundle" / "collector" / "gateway.yaml", workdir / "gateway", env, ports)
             stack.callback(front.stop)
             procs = {"gateway": front, **procs}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import subprocess
 import warnings
 from collections import defaultdict
@@ -17,14 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
 from genai_prices import Usage, calc_price
 from genai_prices.data import providers as genai_providers
 
 from llmobs import names
 from tests.support import otlp
 from tests.support.bundle import collector_config
-from tests.support.collector import spans, through_llmobs, wait_for
+from tests.support.collector import prometheus_samples, spans, through_llmobs, wait_for
 
 REL = 1e-3  # the brief: within 0.1%
 RESOURCE = {"service.name": "checkout", "deployment.environment.name": "prod"}
@@ -105,19 +103,6 @@ def _rel(got: float, want: float) -> float:
 def _cost_errors(log: str) -> list[str]:
     """transform/cost statements that failed (error_mode ignore logs and skips them)."""
     return [line[-600:] for line in log.splitlines() if "transform/cost" in line and "failed" in line][:5]
-
-
-def _metrics(port: int) -> dict[str, list[tuple[dict[str, str], float]]]:
-    """Samples by metric name from the collector's Prometheus exporter."""
-    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    out: dict[str, list[tuple[dict[str, str], float]]] = defaultdict(list)
-    for line in text.splitlines():
-        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)", line)
-        if not m or line.startswith("#"):
-            continue
-        labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
-        out[m.group(1)].append((labels, float(m.group(3))))
-    return out
 
 
 DEEPSEEK_PEAK = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # deepseek-chat: 00:30-16:30 UTC is the full price
@@ -239,7 +224,7 @@ def test_costs_match_genai_prices_and_reach_prometheus(otelcol: Path, tmp_path: 
 
         # Prometheus: dollars per provider/model and the unpriced calls, with the dashboard labels.
         def scraped() -> dict[str, list[tuple[dict[str, str], float]]] | None:
-            metrics = _metrics(col.ports["prometheus"])
+            metrics = prometheus_samples(col.ports["prometheus"])
             cost = sum(v for _, v in metrics.get(names.PROM_COST, []))
             calls = sum(v for _, v in metrics.get(names.PROM_UNPRICED, []))
             return metrics if _rel(cost, sum(expected.values())) < REL and calls == len(unpriced) else None

@@ -181,6 +181,38 @@ def through_llmobs(
         yield col, target.workdir / "received"
 
 
+Samples = dict[str, list[tuple[dict[str, str], float]]]
+
+
+def prometheus_samples(port: int) -> Samples:
+    """Samples by metric name from a collector's Prometheus endpoint (its exporter or its telemetry port)."""
+    import re
+    from collections import defaultdict
+
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    out: Samples = defaultdict(list)
+    for line in text.splitlines():
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)", line)
+        if not m or line.startswith("#"):
+            continue
+        labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+        out[m.group(1)].append((labels, float(m.group(3))))
+    return out
+
+
+def gateway_env(workdir: Path, ports: dict[str, int], resolver: str) -> dict[str, str]:
+    """The environment that runs the rendered gateway (collector/gateway.yaml) as a local process."""
+    return {
+        "LLMOBS_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{ports['grpc']}",
+        "LLMOBS_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{ports['http']}",
+        "LLMOBS_HEALTH_ENDPOINT": f"127.0.0.1:{ports['health']}",
+        "LLMOBS_TELEMETRY_HOST": "127.0.0.1",
+        "LLMOBS_TELEMETRY_PORT": str(ports["telemetry"]),
+        "LLMOBS_COLLECTOR_STORAGE": str(workdir / "storage"),
+        "LLMOBS_GATEWAY_RESOLVER": resolver,
+    }
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []

@@ -8,19 +8,22 @@ benchmarks/collector_scaling.py.
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
-from tests.support.collector import Proc, llmobs_env, llmobs_ports, sink, start
+from tests.support.collector import (
+    Proc,
+    Samples,
+    gateway_env,
+    llmobs_env,
+    llmobs_ports,
+    prometheus_samples,
+    sink,
+    start,
+)
 from tests.support.procs import free_port
-
-Samples = dict[str, list[tuple[dict[str, str], float]]]
 
 
 @dataclass
@@ -60,15 +63,7 @@ def tier(binary: Path, bundle: Path, workdir: Path, replicas: int) -> Iterator[T
             stack.callback(_stop_current, instances, proc)
             instances.append(proc)
         gw_ports = {"grpc": free_port(), "http": free_port(), "health": free_port(), "telemetry": free_port()}
-        gw_env = {
-            "LLMOBS_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{gw_ports['grpc']}",
-            "LLMOBS_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{gw_ports['http']}",
-            "LLMOBS_HEALTH_ENDPOINT": f"127.0.0.1:{gw_ports['health']}",
-            "LLMOBS_TELEMETRY_HOST": "127.0.0.1",
-            "LLMOBS_TELEMETRY_PORT": str(gw_ports["telemetry"]),
-            "LLMOBS_COLLECTOR_STORAGE": str(workdir / "gateway" / "storage"),
-            "LLMOBS_GATEWAY_RESOLVER": static_resolver(instances),
-        }
+        gw_env = gateway_env(workdir / "gateway", gw_ports, static_resolver(instances))
         gateway = start(binary, bundle / "collector" / "gateway.yaml", workdir / "gateway", gw_env, gw_ports)
         stack.callback(gateway.stop)
         yield Tier(gateway, instances, target, binary, config, target.workdir / "received")
@@ -83,15 +78,7 @@ def _stop_current(instances: list[Proc], original: Proc) -> None:
 
 def scrape(port: int) -> Samples:
     """Samples by metric name from one instance's Prometheus exporter."""
-    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    out: Samples = defaultdict(list)
-    for line in text.splitlines():
-        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)", line)
-        if not m or line.startswith("#"):
-            continue
-        labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
-        out[m.group(1)].append((labels, float(m.group(3))))
-    return out
+    return prometheus_samples(port)
 
 
 def cpu_seconds(pid: int) -> float:
