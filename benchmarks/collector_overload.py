@@ -33,7 +33,6 @@ The last line is ``peak_rss_mib=… limit_mib=… accepted=… refused=… deliv
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import re
 import shutil
@@ -60,6 +59,7 @@ sys.path.insert(0, str(REPO))
 from benchmarks.collector_throughput import trace_request  # noqa: E402
 from llmobs import catalog  # noqa: E402
 from tests.support.collector import Proc, llmobs_env, llmobs_ports, sink  # noqa: E402
+from tests.support.procs import otelcol_binary  # noqa: E402
 
 MIB = 1024 * 1024
 RETRYABLE = (429, 503)  # OTLP/HTTP: ResourceExhausted -> 429, Unavailable -> 503 (gRPC RESOURCE_EXHAUSTED/UNAVAILABLE)
@@ -615,13 +615,6 @@ def run(
         )
 
 
-def find_binary() -> Path | None:
-    """LLMOBS_OTELCOL, else the newest build in scripts/build-otelcol's cache."""
-    cached = sorted(glob.glob(os.path.expanduser("~/.cache/llmobs/otelcol/*/otelcol-llmobs")), key=os.path.getmtime)
-    path = os.environ.get("LLMOBS_OTELCOL") or (cached[-1] if cached else "")
-    return Path(path) if path and Path(path).is_file() else None
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=60, help="seconds of load (default 60)")
@@ -633,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="sets", action="append", default=[], help="llmobs setting KEY=VALUE")
     args = parser.parse_args(argv)
 
-    binary = find_binary()
+    binary = otelcol_binary()
     if binary is None:
         print("no collector binary: set LLMOBS_OTELCOL or run scripts/build-otelcol", file=sys.stderr)
         return 2

@@ -38,7 +38,7 @@ from collector_throughput import accepted_spans, bench_sink, trace_request  # no
 
 from tests.support.bundle import render_to  # noqa: E402
 from tests.support.collector import Proc, gateway_env, llmobs_env, llmobs_ports, start  # noqa: E402
-from tests.support.procs import free_port  # noqa: E402
+from tests.support.procs import free_port, otelcol_binary  # noqa: E402
 from tests.support.scaled import cpu_seconds, static_resolver  # noqa: E402
 
 SERVICES = 50
@@ -126,9 +126,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
-    binary = Path(os.environ.get("LLMOBS_OTELCOL", ""))
-    if not binary.is_file():
-        raise SystemExit("set LLMOBS_OTELCOL to the collector from scripts/build-otelcol")
+    binary = otelcol_binary()
+    if binary is None:
+        raise SystemExit("no collector binary: set LLMOBS_OTELCOL or run scripts/build-otelcol")
     print(f"cores: {os.cpu_count()}, spans: {args.spans}, batch: {args.batch}, client threads: {args.threads}")
     results = {}
     for replicas in (1, 3):

@@ -34,8 +34,9 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.collector_overload import find_binary, render_bundle  # noqa: E402
+from benchmarks.collector_overload import render_bundle  # noqa: E402
 from tests.support.collector import Proc, llmobs_env, llmobs_ports, sink  # noqa: E402
+from tests.support.procs import otelcol_binary  # noqa: E402
 
 
 def _env(extra: dict[str, str]) -> dict[str, str]:
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="sets", action="append", default=[], help="llmobs setting KEY=VALUE")
     args = parser.parse_args(argv)
 
-    binary = find_binary()
+    binary = otelcol_binary()
     if binary is None:
         print("no collector binary: set LLMOBS_OTELCOL or run scripts/build-otelcol", file=sys.stderr)
         return 2

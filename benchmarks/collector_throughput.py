@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import glob
-import os
 import shutil
 import sys
 import tempfile
@@ -46,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.support import otlp  # noqa: E402
 from tests.support.collector import Proc, llmobs_env, llmobs_ports, start  # noqa: E402
-from tests.support.procs import free_port  # noqa: E402
+from tests.support.procs import free_port, otelcol_binary  # noqa: E402
 
 SINK = """
 extensions:
@@ -264,11 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-recall", action="store_true", help="skip the corpus recall measurement")
     args = parser.parse_args(argv)
 
-    binary_env = os.environ.get("LLMOBS_OTELCOL") or next(
-        iter(glob.glob(os.path.expanduser("~/.cache/llmobs/otelcol/*/otelcol-llmobs"))), ""
-    )
-    binary = Path(binary_env)
-    if not binary.is_file():
+    binary = otelcol_binary()
+    if binary is None:
         print("no collector binary: set LLMOBS_OTELCOL or run scripts/build-otelcol", file=sys.stderr)
         return 2
     workdir = Path(tempfile.mkdtemp(prefix="llmobs-bench-"))
