@@ -120,6 +120,17 @@ def _dump(body: dict[str, Any], header: str) -> bytes:
     return (header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=1000)).encode()
 
 
+def _otlp_grpc_port() -> dict[str, Any]:
+    """The chart's `ports.otlp` entry (a fresh dict: each values file is dumped on its own)."""
+    return {
+        "enabled": True,
+        "containerPort": catalog.OTLP_GRPC_PORT,
+        "servicePort": catalog.OTLP_GRPC_PORT,
+        "protocol": "TCP",
+        "appProtocol": "grpc",
+    }
+
+
 def _env(name: str, value: str) -> dict[str, Any]:
     return {"name": name, "value": value}
 
@@ -186,13 +197,7 @@ def _gateway(settings: Settings) -> dict[str, Any]:
         }
     )
     values["ports"] |= {
-        "otlp": {
-            "enabled": True,
-            "containerPort": catalog.OTLP_GRPC_PORT,
-            "servicePort": catalog.OTLP_GRPC_PORT,
-            "protocol": "TCP",
-            "appProtocol": "grpc",
-        },
+        "otlp": _otlp_grpc_port(),
         "otlp-http": {
             "enabled": True,
             "containerPort": catalog.OTLP_HTTP_PORT,
@@ -253,13 +258,7 @@ def _collectors(settings: Settings) -> dict[str, Any]:
         }
     )
     values["ports"] |= {
-        "otlp": {
-            "enabled": True,
-            "containerPort": catalog.OTLP_GRPC_PORT,
-            "servicePort": catalog.OTLP_GRPC_PORT,
-            "protocol": "TCP",
-            "appProtocol": "grpc",
-        },
+        "otlp": _otlp_grpc_port(),
         "otlp-http": {"enabled": False},
     }
     if settings.backend == "grafana":
