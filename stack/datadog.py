@@ -8,6 +8,10 @@ become COUNT metrics (queried with ``.as_count()``/``.as_rate()``). Source:
 Datadog documentation, "OTLP Metrics Types" (docs.datadoghq.com/metrics/open_telemetry/otlp_metric_types).
 The collector converts cumulative sums to delta before export, which Datadog's
 OTLP metrics intake requires.
+
+:func:`dashboard_json` generates ``stack/templates/datadog-dashboard.json``, the file
+``--backend datadog`` puts in the bundle and ``llmobs datadog push-dashboard`` sends;
+``scripts/regenerate`` rewrites it and ``tests/test_generated_files.py`` fails when it is stale.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from llmobs import names as n
 from llmobs.errors import LlmobsError
 
 DASHBOARD_RESOURCE = "datadog-dashboard.json"
+# OTLP metric names as Datadog keeps them (no Prometheus renaming); only this dashboard queries them.
 DURATION = "gen_ai.client.operation.duration"
 TOKENS = "gen_ai.client.token.usage"
 SPAN_CALLS = "traces.span.metrics.calls"
 SCOPE = "{$service,$env,$provider,$model}"
-ERRORS_SCOPE = "{$service,$env,$provider,$model,error.type:*}"
+ERRORS_SCOPE = f"{{$service,$env,$provider,$model,{n.ERROR_TYPE}:*}}"
 
 
 def _timeseries(
@@ -68,14 +73,14 @@ def _toplist(title: str, query: str) -> dict[str, Any]:
 
 def dashboard() -> dict[str, Any]:
     """The dashboard definition for Datadog's dashboards API (POST /api/v1/dashboard)."""
-    model = "{gen_ai.request.model}"
+    model = f"{{{n.REQUEST_MODEL}}}"
     widgets = [
         _timeseries(
             "LLM requests per second by model", [("requests", f"count:{DURATION}{SCOPE} by {model}.as_rate()")]
         ),
         _timeseries(
             "Errors per second by error type (429 = rate limited)",
-            [("errors", f"count:{DURATION}{ERRORS_SCOPE} by {{error.type}}.as_rate()")],
+            [("errors", f"count:{DURATION}{ERRORS_SCOPE} by {{{n.ERROR_TYPE}}}.as_rate()")],
             display="bars",
         ),
         _timeseries(
@@ -89,7 +94,7 @@ def dashboard() -> dict[str, Any]:
         ),
         _timeseries(
             "Tokens per second, input vs output",
-            [("tokens", f"sum:{TOKENS}{SCOPE} by {{gen_ai.token.type}}.as_rate()")],
+            [("tokens", f"sum:{TOKENS}{SCOPE} by {{{n.TOKEN_TYPE}}}.as_rate()")],
             "tokens/s",
             display="area",
         ),
@@ -103,14 +108,14 @@ def dashboard() -> dict[str, Any]:
         _toplist("Unpriced calls by model", f"sum:{n.UNPRICED_METRIC}{SCOPE} by {model}.as_count()"),
         _timeseries(
             "LLM calls per second from spans (apps without metrics)",
-            [("calls", f"sum:{SPAN_CALLS}{{$service,$env,gen_ai.operation.name:chat}} by {model}.as_rate()")],
+            [("calls", f"sum:{SPAN_CALLS}{{$service,$env,{n.OPERATION}:chat}} by {model}.as_rate()")],
         ),
     ]
     variables = [
         ("service", "service"),
         ("env", "deployment.environment.name"),
-        ("provider", "gen_ai.provider.name"),
-        ("model", "gen_ai.request.model"),
+        ("provider", n.PROVIDER),
+        ("model", n.REQUEST_MODEL),
     ]
     return {
         "title": "LLM overview (llmobs)",
@@ -122,6 +127,7 @@ def dashboard() -> dict[str, Any]:
 
 
 def dashboard_json() -> str:
+    """The committed ``datadog-dashboard.json``: sorted keys, so a change shows as a small diff."""
     return json.dumps(dashboard(), indent=2, sort_keys=True) + "\n"
 
 

@@ -1,9 +1,9 @@
 """The LLM dashboards: generated, committed, mounted, and consistent (no backend needed).
 
-``tests/test_dashboards_proof.py`` runs their queries against real data; this file checks the JSON:
-that it is what ``grafana/build.py`` generates, that every query honours the dashboard's variables
-and only names metrics the pipeline and the rules produce, that units, thresholds, exemplars and
-datasources are set, and (with promtool) that every PromQL expression parses.
+``tests/test_dashboards_proof.py`` runs their queries against real data and ``tests/test_generated_files.py``
+checks that the committed files are a fresh generation; this file checks the JSON: that every query honours
+the dashboard's variables and only names metrics the pipeline and the rules produce, that units, thresholds,
+exemplars and datasources are set, and (with promtool) that every PromQL expression parses.
 """
 
 from __future__ import annotations
@@ -38,12 +38,6 @@ def _prometheus(dash: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, An
 
 def _variables(dash: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {v["name"]: v for v in dash["templating"]["list"]}
-
-
-def test_committed_dashboards_are_a_fresh_generation() -> None:
-    folder = build.DASHBOARDS_DIR
-    committed = {p.name: p.read_text() for p in folder.glob("*.json")}
-    assert committed == build.render(), "grafana/dashboards/*.json drifted; run: python -m llmobs.grafana.build"
 
 
 def test_every_dashboard_is_rendered_and_mounted_into_grafana(tmp_path: Path) -> None:
