@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from llmobs.errors import LlmobsError
+from llmobs.pii import PatternError
 from llmobs.settings import Settings
 
 if TYPE_CHECKING:
@@ -136,14 +137,20 @@ def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
 
 
 def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
+    """Lines of mapping keys (``pii.mode``) and of list items and their keys (``pii.patterns[1].regex``)."""
     import yaml
 
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = f"{prefix}{key_node.value}"
+            key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
             lines[key] = key_node.start_mark.line + 1
-            lines.update(_key_lines(value_node, key + "."))
+            lines.update(_key_lines(value_node, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            key = f"{prefix}[{i}]"
+            lines[key] = item.start_mark.line + 1
+            lines.update(_key_lines(item, key))
     return lines
 
 
@@ -189,6 +196,12 @@ def _merge(
             continue
         into[key] = value
         sources[dotted] = f"{source}:{lines[dotted]}" if lines and dotted in lines else source
+        # A list's items keep their own lines (an error in pii.patterns[1] names that item's line);
+        # a list from a later source replaces them whole.
+        for stale in [k for k in sources if k.startswith(dotted + "[")]:
+            del sources[stale]
+        if lines and isinstance(value, list):
+            sources.update({k: f"{source}:{line}" for k, line in lines.items() if k.startswith(dotted + "[")})
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -208,8 +221,14 @@ def _source_for(key: str, sources: Mapping[str, str]) -> str:
     while probe:
         if probe in sources:
             return sources[probe]
-        probe = probe.rpartition(".")[0]
+        parent = _LAST_PART.sub("", probe, count=1)  # pii.patterns[1].regex -> pii.patterns[1] -> pii.patterns
+        if parent == probe:
+            break
+        probe = parent
     return DEFAULT
+
+
+_LAST_PART = re.compile(r"(?:^|\.)[^.\[]*$|\[\d+\]$")
 
 
 def _fields_at(path: list[str]) -> list[str]:
@@ -223,6 +242,11 @@ def _fields_at(path: list[str]) -> list[str]:
 
 def _user_error(exc: ValidationError, sources: Mapping[str, str], lines: Mapping[str, int]) -> LlmobsError:
     err = exc.errors()[0]
+    cause = err.get("ctx", {}).get("error")
+    if isinstance(cause, PatternError):  # a user regex: name the list item and its own source
+        key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+        where = _source_for(key, sources)
+        return LlmobsError(cause.problem, where=None if where == DEFAULT else where, key=key, fix=cause.fix)
     loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
     key = ".".join(loc)
     message = err["msg"].removeprefix("Value error, ")

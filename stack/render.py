@@ -190,10 +190,7 @@ def _extra_context(settings: Settings) -> dict[str, Any]:
     """Values computed from settings that several templates share (prices, PII rules, ...)."""
     from importlib.metadata import version
 
-    from llmobs import alerting, enrich, limits, names, pii, versions
-
-    for i, pattern in enumerate(settings.pii.patterns):
-        pii.check_re2(pattern.regex, key=f"pii.patterns[{i}].regex")
+    from llmobs import alerting, enrich, limits, names, versions
 
     return {
         "default_collector_image": versions.collector_image(),

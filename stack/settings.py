@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from llmobs import catalog, versions
+from llmobs import catalog, pii, versions
 
 _DURATION = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w|y))+$")
 _ENV_REF = r"\$\{env:[A-Za-z_][A-Za-z0-9_]*\}"
@@ -90,10 +90,18 @@ class Retention(_Model):
 
 
 class PiiPattern(_Model):
-    """A user-defined pattern, masked with ``[<NAME>]``; must be valid RE2."""
+    """A user-defined pattern, masked with ``[<NAME>]``; must be a regex the collector (Go, RE2) compiles."""
 
     name: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     regex: str
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles_in_the_collector(cls, value: str) -> str:
+        # Checked here, when settings load, so `config show`, `render` and `up` refuse a bad pattern alike;
+        # llmobs.config turns pii.PatternError into one line naming the file line, variable or --set.
+        pii.check_pattern(value)
+        return value
 
 
 class Pii(_Model):
