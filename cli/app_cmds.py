@@ -81,7 +81,7 @@ def _run_demo(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from llmobs import demo as demo_mod
+    from llmobs.sdk import demo as demo_mod
 
     total = demo_mod.trace_count(count, duration, rate)
     console = Console(stderr=True, highlight=False)

@@ -17,29 +17,20 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"
 
+# The app-facing names: llmobs.sdk's, forwarded on first use (its _LAZY says which module defines each).
+# llmobs.sdk is not imported until then either, so `import llmobs` reads one file (the CLI pays for it).
+# tests/test_sdk_package.py checks that this list is llmobs.sdk.__all__.
 __all__ = ["__version__", "agent", "conversation", "evaluate", "init", "llm", "tool"]
 
-# Public name -> the module that defines it.
-_LAZY = {
-    "init": "llmobs.instrument",
-    "agent": "llmobs.telemetry",
-    "tool": "llmobs.telemetry",
-    "llm": "llmobs.telemetry",
-    "conversation": "llmobs.telemetry",
-    "evaluate": "llmobs.telemetry",
-}
-
 if TYPE_CHECKING:
-    from llmobs.instrument import init
-    from llmobs.telemetry import agent, conversation, evaluate, llm, tool
+    from llmobs.sdk import agent, conversation, evaluate, init, llm, tool
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    if name not in __all__:
         raise AttributeError(f"module 'llmobs' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module("llmobs.sdk"), name)
     globals()[name] = value
     return value

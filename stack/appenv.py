@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 
 from llmobs import catalog, health
-from llmobs.instrument import CAPTURE_CONTENT_ENV, LATEST_GENAI_OPT_IN, STABILITY_OPT_IN_ENV
+from llmobs.sdk.instrument import CAPTURE_CONTENT_ENV, LATEST_GENAI_OPT_IN, STABILITY_OPT_IN_ENV
 from llmobs.settings import Settings
 
 

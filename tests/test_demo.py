@@ -26,8 +26,8 @@ from opentelemetry.semconv._incubating.attributes.user_attributes import USER_ID
 from opentelemetry.trace import SpanKind
 from typer.testing import CliRunner
 
-from llmobs import demo, telemetry
 from llmobs.cli.app import app
+from llmobs.sdk import demo, telemetry
 from tests.support.memory import Memory, memory
 
 ROOT = Path(__file__).resolve().parents[1]

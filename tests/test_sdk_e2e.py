@@ -12,8 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from llmobs import demo
 from llmobs import names as n
+from llmobs.sdk import demo
 from tests.support.bundle import collector_config
 from tests.support.collector import logs, spans, through_llmobs, wait_for
 

@@ -19,7 +19,7 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as Ge
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics
 from opentelemetry.trace import SpanKind, StatusCode
 
-from llmobs.errortype import error_type, http_status
+from llmobs.sdk.errortype import error_type, http_status
 from tests.support.memory import memory
 
 CACHE_WRITE = "gen_ai.usage.cache_write.input_tokens"  # renamed from cache_creation in the GenAI repo (#440)
@@ -264,4 +264,4 @@ def test_import_llmobs_loads_no_opentelemetry_or_provider_sdk() -> None:
     assert out == "[]"
     code = "import llmobs; print(llmobs.agent.__module__, llmobs.init.__module__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["llmobs.telemetry", "llmobs.instrument"]
+    assert out == ["llmobs.sdk.telemetry", "llmobs.sdk.instrument"]

@@ -15,8 +15,8 @@ from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as GenAI
 from opentelemetry.semconv._incubating.attributes.user_attributes import USER_ID
 
-from llmobs import identity
-from llmobs.instrument import build_providers, log_handler
+from llmobs.sdk import identity
+from llmobs.sdk.instrument import build_providers, log_handler
 from tests.support.memory import memory
 
 CONV = GenAI.GEN_AI_CONVERSATION_ID

@@ -22,7 +22,7 @@ One :func:`send_round` is, per app:
 
 Conversations, users, evaluations and MCP (issue 12), each the way another SDK sends them:
 
-* ``travel-agent`` runs happen inside ``llmobs.identity`` (what ``llmobs.conversation`` uses), so
+* ``travel-agent`` runs happen inside ``llmobs.sdk.identity`` (what ``llmobs.conversation`` uses), so
   every span and event carries ``gen_ai.conversation.id`` and ``user.id``; an LLM judge's score
   and a user's thumbs are ``gen_ai.evaluation.result`` log events (as agento11y and Strands emit
   them), one also as a span event (older SDKs); the agent calls tools on an MCP server
@@ -59,10 +59,10 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.genai.handler import TelemetryHandler
 from opentelemetry.util.genai.types import InputMessage, OutputMessage, TextPart
 
-from llmobs import identity
 from llmobs import names as n
-from llmobs.demo import content_capture
-from llmobs.instrument import log_handler
+from llmobs.sdk import identity
+from llmobs.sdk.demo import content_capture
+from llmobs.sdk.instrument import log_handler
 
 # The apps. An app without deployment.environment.name gets the collector's configured one.
 AGENT_APP = {"service.name": "travel-agent", "service.version": "1.4.0", "deployment.environment.name": "production"}

@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from llmobs.telemetry import Telemetry
+from llmobs.sdk.telemetry import Telemetry
 
 try:  # renamed in SDK 1.39
     from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter

@@ -167,7 +167,7 @@ def build_providers(
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    from llmobs import identity
+    from llmobs.sdk import identity
 
     protocol = resolve_protocol()
     base, explicit = resolve_endpoint(endpoint, protocol)
@@ -328,7 +328,7 @@ def init(
             return _active
         from opentelemetry import _logs, metrics, trace
 
-        from llmobs import telemetry
+        from llmobs.sdk import telemetry
 
         attributes: dict[str, Any] = {}
         name = resolve_service_name(service_name)

@@ -1,7 +1,7 @@
 """``llmobs demo``: realistic agent traffic, so every dashboard has data a minute after ``llmobs up``.
 
 The telemetry is not imitated: each simulated service gets its own SDK
-providers and a :class:`llmobs.telemetry.Telemetry`, and every run goes through
+providers and a :class:`llmobs.sdk.telemetry.Telemetry`, and every run goes through
 the same ``agent``/``tool``/``llm`` helpers an instrumented app uses (on
 ``opentelemetry-util-genai``). Only the model and tool calls are simulated, with
 real wall-clock durations: calls run concurrently, so ``--count 200`` ends in
@@ -41,8 +41,8 @@ from typing import Any
 
 from llmobs.catalog import DEMO_DURATION_S, DEMO_RATE, OTLP_HTTP_PORT
 from llmobs.errors import LlmobsError
-from llmobs.instrument import build_providers, log_handler
-from llmobs.telemetry import Telemetry
+from llmobs.sdk.instrument import build_providers, log_handler
+from llmobs.sdk.telemetry import Telemetry
 
 MAX_TRACE_SECONDS = 6.0  # a trace's simulated time is scaled down to this, so runs end soon after the last start
 METRIC_INTERVAL_MS = 5_000  # the demo's apps export metrics every 5 s: panels fill within a minute
@@ -234,7 +234,7 @@ class RateLimitError(Exception):
 
     def __init__(self, message: str, error_type: str) -> None:
         super().__init__(message)
-        self._gen_ai_error_type = error_type  # opentelemetry-util-genai's (and llmobs.errortype's) override hook
+        self._gen_ai_error_type = error_type  # opentelemetry-util-genai's (and llmobs.sdk.errortype's) override hook
 
 
 class APITimeoutError(TimeoutError):

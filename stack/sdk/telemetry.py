@@ -11,10 +11,10 @@ wrong or repeat:
 * tools know the agent they run in (``gen_ai.agent.name``) without being told;
 * ``input_tokens`` includes cached tokens, as the conventions require, even for
   providers (Anthropic) that report them separately;
-* ``error.type`` recognisable for rate limits (:mod:`llmobs.errortype`), and the
+* ``error.type`` recognisable for rate limits (:mod:`llmobs.sdk.errortype`), and the
   exception re-raised untouched;
 * ``conversation`` stamps a conversation and user on everything inside it
-  (:mod:`llmobs.identity`), and ``evaluate`` emits the conventions'
+  (:mod:`llmobs.sdk.identity`), and ``evaluate`` emits the conventions'
   ``gen_ai.evaluation.result`` event, which the collector turns into score metrics.
 
 A :class:`Telemetry` is bound to one set of providers. The module-level
@@ -46,8 +46,9 @@ from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
 from opentelemetry.util.genai.handler import TelemetryHandler
 from opentelemetry.util.genai.types import Error, FunctionToolDefinition, InputMessage, OutputMessage, TextPart
 
-from llmobs import __version__, identity
-from llmobs.errortype import error_type
+from llmobs import __version__
+from llmobs.sdk import identity
+from llmobs.sdk.errortype import error_type
 
 F = TypeVar("F", bound=Callable[..., Any])
 
