@@ -33,13 +33,13 @@ def test(
     set_: SetOpt = None,
 ) -> None:
     """Send a test alert through the running Alertmanager and report where it went and whether it was delivered."""
-    from llmobs import alerting, catalog, health
+    from llmobs import alerting, catalog, health, services
     from llmobs.errors import LlmobsError
     from llmobs.render import seconds
 
     with _user_errors():
         settings = _load(config, set_).settings
-        if settings.backend != "grafana":
+        if catalog.ALERTMANAGER not in services.by_name(settings):
             raise LlmobsError(
                 f"backend {settings.backend} runs no Alertmanager",
                 key="llmobs alerts test",

@@ -19,29 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmobs import catalog
+from llmobs import catalog, services
 from llmobs.settings import Settings
-
-# service: (the ports.* setting it is reached on, its readiness path); paths are the images' own.
-READINESS = {
-    catalog.COLLECTOR: ("collector_health", "/"),  # health_check extension, default path
-    catalog.PROMETHEUS: ("prometheus", "/-/ready"),  # /-/healthy answers 200 before the TSDB is open
-    catalog.TEMPO: ("tempo", "/ready"),
-    catalog.LOKI: ("loki", "/ready"),
-    catalog.GRAFANA: ("grafana", "/api/health"),
-    catalog.GATEWAY: ("collector_health", "/"),  # collector.replicas > 1: the gateway has the published ports
-    catalog.ALERTMANAGER: ("alertmanager", "/-/ready"),
-}
-# Where a person (or, for the collector, an app's OTLP/HTTP exporter) goes for each service.
-FRONT_DOOR = {
-    catalog.COLLECTOR: "otlp_http",
-    catalog.PROMETHEUS: "prometheus",
-    catalog.TEMPO: "tempo",
-    catalog.LOKI: "loki",
-    catalog.GRAFANA: "grafana",
-    catalog.GATEWAY: "otlp_http",
-    catalog.ALERTMANAGER: "alertmanager",
-}
 
 
 def host(bind_address: str) -> str:
@@ -58,15 +37,16 @@ def url(settings: Settings, key: str, path: str = "") -> str:
 
 def scaled(settings: Settings, service: str) -> bool:
     """True for the collectors of the scaled tier: several instances, each on its own host port."""
-    return service == catalog.COLLECTOR and settings.collector.replicas > 1
+    svc = services.by_name(settings).get(service)
+    return svc is not None and svc.scaled
 
 
 def ready_url(settings: Settings, service: str) -> str:
     """The readiness URL; "" for a scaled service, whose instances each have one (:func:`instance_url`)."""
     if scaled(settings, service):
         return ""
-    key, path = READINESS[service]
-    return url(settings, key, path)
+    svc = services.by_name(settings)[service]
+    return url(settings, svc.ready_key, svc.ready_path)
 
 
 def instance_url(settings: Settings, container: Any) -> str:
@@ -78,7 +58,7 @@ def instance_url(settings: Settings, container: Any) -> str:
 def front_url(settings: Settings, service: str) -> str:
     if scaled(settings, service):  # the apps send to the gateway; the instances only have health
         return front_url(settings, catalog.GATEWAY)
-    return url(settings, FRONT_DOOR[service])
+    return url(settings, services.by_name(settings)[service].front)
 
 
 def probe(target: str, timeout: float = 2.0) -> bool:

@@ -19,15 +19,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from llmobs import alerting, appenv, catalog, envfile, health, ports
+from llmobs import alerting, appenv, catalog, envfile, health, ports, services
 from llmobs.bundle import Diff
 from llmobs.compose import Compose, find_tool
 from llmobs.config import Loaded
 from llmobs.engine import Engine, connect
 from llmobs.errors import LlmobsError
-from llmobs.render import COMPOSE_FILE
+from llmobs.services import COMPOSE_FILE
 from llmobs.settings import Settings
 
 LOG_TAIL = 25
@@ -56,29 +54,26 @@ class Stack:
         return self.bundle_dir / COMPOSE_FILE
 
     @cached_property
-    def spec(self) -> dict[str, Any]:
-        return yaml.safe_load(self.rendered[COMPOSE_FILE])
+    def table(self) -> list[services.Service]:
+        """What these settings run (the services table; the rendered compose file follows it)."""
+        return services.running(self.settings)
 
     @property
     def services(self) -> list[str]:
-        return list(self.spec["services"])
+        return [svc.name for svc in self.table]
 
     @property
     def images(self) -> dict[str, str]:
-        return {name: svc["image"] for name, svc in self.spec["services"].items()}
+        return {svc.name: services.image(self.settings, svc) for svc in self.table}
 
     @property
     def builds(self) -> dict[str, Path]:
         """Services whose image the bundle can build (compose ``build:``), with their build context."""
-        return {
-            name: self.bundle_dir / svc["build"]["context"]
-            for name, svc in self.spec["services"].items()
-            if isinstance(svc.get("build"), dict)
-        }
+        return {svc.name: self.bundle_dir / svc.build for svc in self.table if svc.build}
 
     @property
     def ports(self) -> list[ports.HostPort]:
-        return ports.published(self.rendered[COMPOSE_FILE], self.settings)
+        return ports.published(self.settings)
 
     def compose(self) -> Compose:
         return Compose(find_tool(), self.compose_file, self.project)
@@ -144,12 +139,15 @@ def up(loaded: Loaded, console: Any, *, timeout: float, open_browser: bool = Fal
 
 
 def _check_secrets(stack: Stack, console: Any) -> None:
-    """Secrets the collector reads from the environment at start: refuse (Datadog) or warn (OTLP) when unset."""
-    if stack.settings.backend == "datadog" and not os.environ.get("DD_API_KEY"):
-        raise LlmobsError(
-            "DD_API_KEY is not set; Datadog would refuse everything the collector sends",
-            fix="export DD_API_KEY=<your Datadog API key> and run `llmobs up` again",
-        )
+    """Secrets the collector reads from the environment at start: refuse (the backend's required ones,
+    Datadog's API key) or warn (otlp.headers' references) when unset."""
+    backend = services.backend(stack.settings)
+    for name in backend.required_env:
+        if not os.environ.get(name):
+            raise LlmobsError(
+                f"{name} is not set; {backend.name.capitalize()} would refuse everything the collector sends",
+                fix=f"export {name}=<your {backend.name.capitalize()} API key> and run `llmobs up` again",
+            )
     if stack.settings.backend == "otlp":
         for name in stack.settings.otlp.env_vars():
             if not os.environ.get(name):
@@ -308,15 +306,24 @@ def down(loaded: Loaded, console: Any, *, volumes: bool, confirm: Callable[[str]
 
 
 def status(loaded: Loaded) -> list[dict[str, Any]]:
-    """One row per service the settings run: state, readiness and URL (probed now)."""
+    """One row per service the settings run, and per container the engine runs for the project: state,
+    readiness and URL (probed now).
+
+    The engine's containers count too: after ``up --set collector.replicas=3``, a plain ``status`` (whose
+    settings say one collector) still shows the gateway and every collector instance that runs.
+    """
     engine = connect()  # first: without an engine the answer is one line, without rendering anything (issue 16)
     stack, _ = load(loaded, write=False)
     found = engine.containers(stack.project)
     containers = {c.service: c for c in found}
+    others = sorted({c.service for c in found} - set(stack.services))
     rows = []
-    for service in stack.services:
-        if health.scaled(stack.settings, service):  # collector.replicas > 1: one row per instance
-            rows += _instance_rows(stack.settings, service, [c for c in found if c.service == service])
+    for service in [*stack.services, *others]:
+        group = [c for c in found if c.service == service]
+        if health.scaled(stack.settings, service) or service in others or len(group) > 1:
+            # One row per instance, each probed on the health port the engine published for it.
+            wanted = stack.settings.collector.replicas if health.scaled(stack.settings, service) else len(group)
+            rows += _instance_rows(stack.settings, service, group, wanted)
             continue
         container = containers.get(service)
         state = container.state if container else "not created"
@@ -334,18 +341,19 @@ def status(loaded: Loaded) -> list[dict[str, Any]]:
     return rows
 
 
-def _instance_rows(settings: Settings, service: str, containers: list[Any]) -> list[dict[str, Any]]:
-    """Every instance of the scaled collectors (``collector-1`` ...), each probed on its own health port;
-    an instance that does not exist (yet) is a row too, so a missing one shows."""
+def _instance_rows(settings: Settings, service: str, containers: list[Any], wanted: int) -> list[dict[str, Any]]:
+    """Every instance of a service (``collector-1`` ...), each probed on its own published health port;
+    a wanted instance that does not exist (yet) is a row too, so a missing one shows."""
     by_name = {c.name.rsplit("-", 1)[-1]: c for c in containers}
+    count = max(wanted, len(containers))
     rows = []
-    for index in range(1, max(settings.collector.replicas, len(containers)) + 1):
+    for index in range(1, count + 1):
         container = by_name.get(str(index))
         target = health.instance_url(settings, container) if container else ""
         ready = container is not None and container.state == "running" and bool(target) and health.probe(target)
         rows.append(
             {
-                "service": f"{service}-{index}",
+                "service": f"{service}-{index}" if count > 1 else service,
                 "state": container.state if container else "not created",
                 "health": "healthy" if ready else "unhealthy" if container else "-",
                 "url": target or "-",

@@ -1,8 +1,8 @@
 """Host ports the stack publishes: which they are, whether they are free, and who holds them if not.
 
-The list comes from the rendered compose file (what will actually be
-published), each port named back to its ``ports.*`` setting so the error can
-say which ``--set`` moves it. A port held by a container of this same project
+The list comes from the services table (:mod:`llmobs.services`, which the
+compose template also follows), each port with its ``ports.*`` setting so the
+error can say which ``--set`` moves it. A port held by a container of this same project
 is not a conflict (``up`` keeps or recreates that container); one held by
 another container is reported with that container's name, and one held by a
 local process with its pid and command where /proc tells.
@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from llmobs import services
 from llmobs.errors import LlmobsError
 from llmobs.settings import Ports, Settings
 
@@ -37,18 +36,14 @@ class HostPort:
         return Ports.model_fields[self.key].description or self.key
 
 
-def published(compose_yaml: bytes | str, settings: Settings) -> list[HostPort]:
-    """Every host port the compose file publishes, in file order."""
-    by_port = {port: key for key, port in settings.ports.model_dump().items()}
-    result = []
-    for service, spec in (yaml.safe_load(compose_yaml).get("services") or {}).items():
-        for entry in spec.get("ports") or []:
-            host = str(entry).rsplit(":", 2)[-2]
-            if not host:  # "addr::port": the engine picks a free host port (the scaled collectors' health)
-                continue
-            host_port = int(host)
-            result.append(HostPort(service, host_port, by_port.get(host_port, "?")))
-    return result
+def published(settings: Settings) -> list[HostPort]:
+    """Every fixed host port the stack publishes, in compose-file order (a scaled service's instances
+    publish their health on ports the engine picks, which cannot collide)."""
+    return [
+        HostPort(svc.name, services.host_port(settings, port.key), port.key)
+        for svc in services.running(settings)
+        for port in svc.ports
+    ]
 
 
 def is_free(address: str, port: int) -> bool:

@@ -15,90 +15,50 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
-from llmobs import catalog
+from llmobs import catalog, services
 from llmobs.errors import LlmobsError
+from llmobs.services import (  # noqa: F401  (the bundle layout, re-exported for its readers)
+    ALERTMANAGER_FILE,
+    COLLECTOR_CONFIG,
+    COMPOSE_FILE,
+    DASHBOARDS,
+    DASHBOARDS_DIR,
+    DATADOG_DASHBOARD,
+    GATEWAY_CONFIG,
+    GENERATED_PRICES,
+    PRICES,
+    RULES_FILE,
+)
+from llmobs.services import File as _File
 from llmobs.settings import Settings
 
-COMPOSE_FILE = "docker-compose.yml"
-COLLECTOR_CONFIG = "collector/config.yaml"
-GATEWAY_CONFIG = f"collector/{catalog.GATEWAY_CONFIG}"
-DASHBOARDS_DIR = "grafana/dashboards"
-RULES_FILE = "prometheus/rules/llmobs.yml"
-ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"
-DATADOG_DASHBOARD = "datadog/dashboard.json"
-PRICES = f"collector/{catalog.PRICES_FILE}"
-GENERATED_PRICES = "generated:prices"  # written by llmobs.prices.price_file() from genai-prices
 _TEMPLATE_PACKAGES = ("collector", "prometheus", "tempo", "loki", "grafana")
 
 
 @dataclass(frozen=True)
-class Output:
-    """One file of the bundle: its source, and the service/container path it is mounted at."""
+class Output(_File):
+    """One file of the bundle, with the service that mounts it (from the services table)."""
 
-    path: str
-    source: str  # template name ("collector/config.yaml.j2") or static "package:resource"
     service: str | None = None
-    mount: str | None = None
-
-    @property
-    def static(self) -> bool:
-        return not self.source.endswith(".j2") and not self.generated
-
-    @property
-    def generated(self) -> bool:
-        return self.source.startswith("generated:")
 
 
 def plan(settings: Settings) -> list[Output]:
-    """The files a backend's bundle holds, compose file last (it mounts the others)."""
-    config_dir = catalog.COLLECTOR_CONFIG_DIR
-    outputs = [
-        Output(COLLECTOR_CONFIG, "collector/config.yaml.j2", catalog.COLLECTOR, f"{config_dir}/config.yaml"),
-        Output(PRICES, GENERATED_PRICES, catalog.COLLECTOR, f"{config_dir}/{catalog.PRICES_FILE}"),
-        # The llmobs collector image's build context (compose `build:`): the bundle builds it anywhere.
-        *(Output(f"collector/{rel}", f"llmobs.collector:{rel}") for rel in collector_build_files()),
-    ]
-    if settings.collector.replicas > 1:  # the scaled tier: a load-balancing gateway in front (issue 15)
-        mount = f"{config_dir}/{catalog.GATEWAY_CONFIG}"
-        outputs.append(Output(GATEWAY_CONFIG, "collector/gateway.yaml.j2", catalog.GATEWAY, mount))
-    if settings.backend == "grafana":
-        outputs += [
-            Output(
-                "prometheus/prometheus.yml",
-                "prometheus/prometheus.yml.j2",
-                catalog.PROMETHEUS,
-                "/etc/prometheus/prometheus.yml",
-            ),
-            Output(RULES_FILE, "prometheus/rules.yml.j2", catalog.PROMETHEUS, "/etc/prometheus/rules/llmobs.yml"),
-            Output(
-                ALERTMANAGER_FILE, "prometheus/alertmanager.yml.j2", catalog.ALERTMANAGER, catalog.ALERTMANAGER_CONFIG
-            ),
-            Output("tempo/tempo.yaml", "tempo/tempo.yaml.j2", catalog.TEMPO, "/etc/tempo/tempo.yaml"),
-            Output("loki/loki.yaml", "loki/loki.yaml.j2", catalog.LOKI, "/etc/loki/loki.yaml"),
-            Output(
-                "grafana/provisioning/datasources/llmobs.yaml",
-                "grafana/datasources.yaml.j2",
-                catalog.GRAFANA,
-                "/etc/grafana/provisioning/datasources/llmobs.yaml",
-            ),
-            Output(
-                "grafana/provisioning/dashboards/llmobs.yaml",
-                "grafana/dashboards.yaml.j2",
-                catalog.GRAFANA,
-                "/etc/grafana/provisioning/dashboards/llmobs.yaml",
-            ),
-        ]
-        outputs += [
-            Output(
-                f"{DASHBOARDS_DIR}/{name}",
-                f"llmobs.grafana.dashboards:{name}",
-                catalog.GRAFANA,
-                f"{catalog.GRAFANA_DASHBOARDS}/{name}",
-            )
-            for name in dashboard_names()
-        ]
-    if settings.backend == "datadog":
-        outputs.append(Output(DATADOG_DASHBOARD, "llmobs.templates:datadog-dashboard.json"))
+    """The files a bundle holds: each running service's files (from :mod:`llmobs.services`), the
+    backend's own, the collector image's build context, and the compose file last (it mounts the others)."""
+    outputs: list[Output] = []
+    for svc in services.running(settings):
+        for f in svc.files:
+            if f.source == DASHBOARDS:  # one file per committed dashboard
+                outputs += [
+                    Output(f"{f.path}/{name}", f"llmobs.grafana.dashboards:{name}", f"{f.mount}/{name}", svc.name)
+                    for name in dashboard_names()
+                ]
+            else:
+                outputs.append(Output(f.path, f.source, f.mount, svc.name))
+        if svc.name == catalog.COLLECTOR:
+            # The llmobs collector image's build context (compose `build:`): the bundle builds it anywhere.
+            outputs += [Output(f"collector/{rel}", f"llmobs.collector:{rel}") for rel in collector_build_files()]
+    outputs += [Output(f.path, f.source, f.mount) for f in services.backend(settings).files]
     outputs.append(Output(COMPOSE_FILE, "stack/docker-compose.yml.j2"))
     return outputs
 
@@ -176,7 +136,20 @@ def render(settings: Settings, target: str = "compose") -> dict[str, bytes]:
 
 
 def _context(settings: Settings) -> dict[str, Any]:
-    context: dict[str, Any] = {"s": settings, "c": catalog}
+    running = services.running(settings)
+    context: dict[str, Any] = {
+        "s": settings,
+        "c": catalog,
+        "services": running,
+        "service_names": [svc.name for svc in running],
+        "images": {svc.name: services.image(settings, svc) for svc in running},
+        "host_ports": settings.ports.model_dump(),
+        # What the collector reads from the environment: the backend's secrets and otlp.headers' env refs.
+        "collector_env": [
+            *services.backend(settings).required_env,
+            *(settings.otlp.env_vars() if settings.backend == "otlp" else []),
+        ],
+    }
     context.update(_extra_context(settings))
     return context
 
@@ -190,13 +163,11 @@ def _extra_context(settings: Settings) -> dict[str, Any]:
     """Values computed from settings that several templates share (prices, PII rules, ...)."""
     from importlib.metadata import version
 
-    from llmobs import alerting, enrich, limits, names, versions
+    from llmobs import alerting, enrich, limits, names
 
     return {
-        "default_collector_image": versions.collector_image(),
         "budget": limits.budget(settings.limits),
         "names": names,
-        "otlp_env": settings.otlp.env_vars() if settings.backend == "otlp" else [],
         "enrich": enrich.enrich(settings.environment),
         "prices_version": version("genai-prices"),
         "gateway_dns_resolver": gateway_dns_resolver(catalog.COLLECTOR),

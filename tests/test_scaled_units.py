@@ -49,7 +49,7 @@ def test_three_replicas_render_a_gateway_and_one_scaled_service(tmp_path: Path) 
     llm = next(job for job in scrape if job["job_name"] == "llmobs-collector")
     assert llm["dns_sd_configs"][0]["names"] == [catalog.COLLECTOR] and llm["honor_labels"] is True
     # the ports check sees only fixed host ports: the engine-picked ones cannot collide
-    assert {p.port for p in ports.published(bundle[COMPOSE_FILE], settings)} >= {settings.ports.otlp_grpc}
+    assert {p.port for p in ports.published(settings)} >= {settings.ports.otlp_grpc}
 
 
 def test_one_replica_renders_no_gateway(tmp_path: Path) -> None:
@@ -110,6 +110,23 @@ def test_status_shows_every_instance_on_its_own_health_port(tmp_path: Path, monk
                                    "container": None}  # fmt: skip
     assert rows[catalog.GATEWAY]["state"] == "exited"
     assert health.front_url(settings, catalog.COLLECTOR) == health.front_url(settings, catalog.GATEWAY)
+
+
+def test_plain_status_after_a_scaled_up_still_shows_every_instance(tmp_path: Path, monkeypatch: Any) -> None:
+    """`up --set collector.replicas=3`, then `status` without the --set: the settings say one collector,
+    the engine runs three behind a gateway; status shows what runs, each probed on its own port."""
+    with _healthy_port() as up_port:
+        containers = [
+            *(_container(catalog.COLLECTOR, i, up_port) for i in (1, 2, 3)),
+            _container(catalog.GATEWAY, 1, up_port),
+        ]
+        monkeypatch.setattr(lifecycle, "connect", lambda: _Engine(containers))
+        loaded = load(env={}, cwd=tmp_path, sets=["backend=otlp", "otlp.endpoint=https://vendor.example:443"])
+        assert loaded.settings.collector.replicas == 1
+        rows = {row["service"]: row for row in lifecycle.status(loaded)}
+    assert set(rows) == {"collector-1", "collector-2", "collector-3", catalog.GATEWAY}
+    assert all(row["health"] == "healthy" and row["url"].endswith(f":{up_port}/") for row in rows.values())
+    assert rows[catalog.GATEWAY]["container"] == f"llmobs-{catalog.GATEWAY}-1"
 
 
 def test_up_waits_for_every_instance(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from llmobs import bundle, catalog, engine, envfile, health, ports
+from llmobs import bundle, catalog, engine, envfile, health, ports, services
 from llmobs.cli.app import app
 from llmobs.compose import find_tool
 from llmobs.config import load
@@ -33,13 +33,13 @@ def _compose(tmp: Path, *sets: str) -> dict:
 
 def test_published_ports_map_back_to_their_settings(tmp_path: Path) -> None:
     settings = _settings(tmp_path, "ports.grafana=3001", "ports.otlp_http=14318")
-    found = ports.published(render(settings)[COMPOSE_FILE], settings)
+    found = ports.published(settings)
     assert {hp.key for hp in found} == set(Ports.model_fields)
     by_key = {hp.key: hp for hp in found}
     assert (by_key["grafana"].port, by_key["grafana"].service) == (3001, catalog.GRAFANA)
     assert (by_key["otlp_http"].port, by_key["otlp_http"].service) == (14318, catalog.COLLECTOR)
     collector_only = _settings(tmp_path, "datadog.site=datadoghq.eu", backend="datadog")
-    found = ports.published(render(collector_only)[COMPOSE_FILE], collector_only)
+    found = ports.published(collector_only)
     assert {hp.service for hp in found} == {catalog.COLLECTOR} and len(found) == 3
 
 
@@ -82,7 +82,9 @@ def test_readiness_is_polled_where_the_ports_are_bound(tmp_path: Path, bind: str
     settings = _settings(tmp_path, f"bind_address={bind}", "ports.prometheus=19090")
     assert health.host(bind) == expected
     assert health.ready_url(settings, catalog.PROMETHEUS) == f"http://{expected}:19090/-/ready"
-    assert set(health.READINESS) == {
+    scaled = _settings(tmp_path, "collector.replicas=2")
+    table = [svc for s in (settings, scaled) for svc in services.running(s)]
+    assert {svc.name for svc in table} == {
         catalog.COLLECTOR,
         catalog.PROMETHEUS,
         catalog.TEMPO,
@@ -91,8 +93,9 @@ def test_readiness_is_polled_where_the_ports_are_bound(tmp_path: Path, bind: str
         catalog.ALERTMANAGER,
         catalog.GATEWAY,
     }
-    for key, _ in health.READINESS.values():
-        assert key in Ports.model_fields
+    for svc in table:
+        assert svc.ready_key in Ports.model_fields and svc.front in Ports.model_fields
+        assert svc.ready_path.startswith("/")
 
 
 def test_probe_is_false_on_a_closed_port() -> None:
