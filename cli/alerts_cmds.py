@@ -1,7 +1,7 @@
 """``llmobs alerts test``: fire a synthetic alert through the running Alertmanager, to check a receiver in one step.
 
-Registered by cli/app.py as the ``alerts`` group; module level imports only Typer, and the shared
-options come from app.py at the bottom (as in stack_cmds).
+Registered by cli/app.py as the ``alerts`` group; module level imports only Typer and the shared
+options (cli/options.py).
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ from typing import Annotated
 
 import typer
 
-alerts_app = typer.Typer(
-    help="Alertmanager: check that alerts reach your receivers (grafana backend).",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
+from llmobs.cli.options import ConfigOpt, SetOpt, group, load, user_errors
+
+alerts_app = group("Alertmanager: check that alerts reach your receivers (grafana backend).")
 
 
 @alerts_app.command("test")
@@ -37,8 +35,8 @@ def test(
     from llmobs.errors import LlmobsError
     from llmobs.render import seconds
 
-    with _user_errors():
-        settings = _load(config, set_).settings
+    with user_errors():
+        settings = load(config, set_).settings
         if catalog.ALERTMANAGER not in services.by_name(settings):
             raise LlmobsError(
                 f"backend {settings.backend} runs no Alertmanager",
@@ -71,6 +69,3 @@ def test(
         typer.echo(f"  {integration}: {'delivered' if ok else 'FAILED, see `llmobs logs alertmanager`'}")
     if not all(result.delivered.values()):
         raise typer.Exit(1)
-
-
-from llmobs.cli.app import ConfigOpt, SetOpt, _load, _user_errors  # noqa: E402

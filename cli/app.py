@@ -3,71 +3,36 @@
 Module level imports only Typer: ``llmobs --help`` must stay fast, so settings,
 Jinja, Docker and OpenTelemetry are imported inside the commands that need them.
 
-Help is Click's plain formatter (``rich_markup_mode=None``), not Typer's rich
-panels: those import ``rich.markdown``/``markdown_it`` and cost ~0.2 s of every
-``--help`` for boxes around the same text (issue 16). ``_Group`` keeps each
-command's first sentence whole (wrapped) where Click would cut it at the width.
+The shared options, error handling and fast Typer defaults live in cli/options.py; the command
+modules import it, and this module imports them (no cycle). Help is Click's plain formatter
+(``rich_markup_mode=None``), not Typer's rich panels: those import ``rich.markdown``/``markdown_it``
+and cost ~0.2 s of every ``--help`` for boxes around the same text (issue 16). ``options.Group``
+keeps each command's first sentence whole (wrapped) where Click would cut it at the width.
 """
 
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
 from llmobs import __version__
-
-
-class _Group(TyperGroup):
-    """A command group whose help lists each command's whole first sentence, wrapped, never cut with "..."."""
-
-    def get_help_option(self, ctx: Any) -> Any:
-        # Typer 0.29 leaves an unused --help flag at None, not False, and so runs it through a pydantic
-        # TypeAdapter: `llmobs render --help` would import pydantic (~0.1 s) only to learn "not given".
-        option = super().get_help_option(ctx)
-        if option is not None and option.default is None:
-            option.default = False
-        return option
-
-    def format_commands(self, ctx: Any, formatter: Any) -> None:
-        rows = [(name, cmd.get_short_help_str(limit=1_000)) for name, cmd in self.commands.items() if not cmd.hidden]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-# Plain help (no rich import) and no rich tracebacks: both are import cost paid on every run.
-_FAST = {"cls": _Group, "rich_markup_mode": None, "pretty_exceptions_enable": False, "no_args_is_help": True}
+from llmobs.cli import alerts_cmds, app_cmds, stack_cmds
+from llmobs.cli.options import FAST, BackendOpt, ConfigOpt, JsonOpt, SetOpt, group, load, state, user_errors
 
 app = typer.Typer(
     name="llmobs",
     help="An LLM-observability stack in a box: collector, Tempo, Loki, Prometheus and Grafana.",
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    **_FAST,
+    **FAST,
 )
-config_app = typer.Typer(help="Inspect the effective settings.", **_FAST)
+config_app = group("Inspect the effective settings.")
 app.add_typer(config_app, name="config")
-datadog_app = typer.Typer(help="Datadog helpers for --backend datadog.", **_FAST)
+datadog_app = group("Datadog helpers for --backend datadog.")
 app.add_typer(datadog_app, name="datadog")
-
-_state = {"debug": False}
-
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Settings file (default: ./llmobs.yaml if present).")
-]
-SetOpt = Annotated[
-    list[str] | None,
-    typer.Option("--set", "-s", metavar="KEY=VALUE", help="Override a setting, e.g. --set ports.grafana=3001."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-BackendOpt = Annotated[
-    str | None, typer.Option("--backend", "-b", help="Where telemetry goes: grafana (default), datadog or otlp.")
-]
 
 
 def _version(value: bool) -> None:
@@ -83,27 +48,7 @@ def _main(
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
-    _state["debug"] = debug
-
-
-@contextmanager
-def _user_errors() -> Any:
-    """Turn LlmobsError into one red line and exit code 2 (a traceback only with --debug)."""
-    from llmobs.errors import LlmobsError
-
-    try:
-        yield
-    except LlmobsError as exc:
-        if _state["debug"]:
-            raise
-        typer.secho(f"error: {exc.line()}", fg="red", err=True)
-        raise typer.Exit(exc.exit_code) from None
-
-
-def _load(config: Path | None, sets: list[str] | None, backend: str | None = None) -> Any:
-    from llmobs.config import load
-
-    return load(config=config, sets=sets or [], backend=backend)
+    state["debug"] = debug
 
 
 @app.command()
@@ -132,8 +77,8 @@ def render(
     from llmobs.render import render as render_bundle
     from llmobs.state import bundle_dir, stamp
 
-    with _user_errors():
-        loaded = _load(config, set_, backend)
+    with user_errors():
+        loaded = load(config, set_, backend)
         default = bundle_dir(loaded)
         if target_kind == "kubernetes":  # never over the compose bundle `llmobs up` runs
             default = default.with_name(f"{default.name}-kubernetes")
@@ -165,7 +110,7 @@ def init(
     from llmobs.errors import LlmobsError
     from llmobs.starter import starter_yaml
 
-    with _user_errors():
+    with user_errors():
         if path.exists() and not force:
             raise LlmobsError("already exists", where=str(path), fix="edit it, or pass --force to overwrite it")
         try:
@@ -183,8 +128,8 @@ def config_show(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the effective settings and where each value came from."""
-    with _user_errors():
-        loaded = _load(config, set_, backend)
+    with user_errors():
+        loaded = load(config, set_, backend)
     from llmobs.config import flatten
 
     flat = flatten(loaded.settings.model_dump(mode="json"))
@@ -214,15 +159,13 @@ def datadog_push_dashboard(config: ConfigOpt = None, set_: SetOpt = None) -> Non
 
     from llmobs.datadog import push_dashboard
 
-    with _user_errors():
-        site = _load(config, set_).settings.datadog.site
+    with user_errors():
+        site = load(config, set_).settings.datadog.site
         url = push_dashboard(
             site, os.environ.get("DD_API_KEY"), os.environ.get("DD_APP_KEY"), os.environ.get("LLMOBS_DATADOG_API_URL")
         )
     typer.echo(f"Created the llmobs dashboard in Datadog ({site}): {url}")
 
-
-from llmobs.cli import stack_cmds  # noqa: E402 - it reuses the options and helpers defined above
 
 app.command()(stack_cmds.up)
 app.command()(stack_cmds.down)
@@ -230,14 +173,8 @@ app.command()(stack_cmds.status)
 app.command()(stack_cmds.logs)
 app.command("open")(stack_cmds.open_)
 app.command()(stack_cmds.doctor)
-
-from llmobs.cli import app_cmds  # noqa: E402 - same pattern as stack_cmds
-
 app.command()(app_cmds.env)
 app.command()(app_cmds.demo)
-
-from llmobs.cli import alerts_cmds  # noqa: E402 - same pattern as stack_cmds
-
 app.add_typer(alerts_cmds.alerts_app, name="alerts")
 
 

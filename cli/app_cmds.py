@@ -10,14 +10,15 @@ from typing import Annotated
 import typer
 
 from llmobs.catalog import DEMO_DURATION_S, DEMO_RATE
+from llmobs.cli.options import ConfigOpt, SetOpt, load, user_errors
 
 
 def env(config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Print the `export OTEL_...` lines that point an app at the running stack: eval "$(llmobs env)"."""
     from llmobs import appenv
 
-    with _user_errors():
-        settings = _load(config, set_).settings
+    with user_errors():
+        settings = load(config, set_).settings
     for line in appenv.exports(settings):
         typer.echo(line)
     if not appenv.collector_ready(settings):
@@ -57,14 +58,14 @@ def demo(
 
     from llmobs.errors import LlmobsError
 
-    with _user_errors():
+    with user_errors():
         if count is not None and duration is not None:
             raise LlmobsError("give --count or --duration, not both", key="llmobs demo", fix="drop one of them")
         target = endpoint
         if target is None and not os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip():
             from llmobs import appenv
 
-            settings = _load(config, set_).settings
+            settings = load(config, set_).settings
             target = appenv.otlp_http_endpoint(settings)
             if not appenv.collector_ready(settings):
                 raise LlmobsError(
@@ -108,6 +109,3 @@ def _run_demo(
         f"Sent {result.traces} traces ({result.failed} ended in an error, as planned) in {result.seconds:.1f} s; "
         f"exported {result.tally.summary()}; open Grafana with `llmobs open`."
     )
-
-
-from llmobs.cli.app import ConfigOpt, SetOpt, _load, _user_errors  # noqa: E402

@@ -2,13 +2,8 @@
 
 Thin on purpose: each parses its options and makes one call into
 ``llmobs.lifecycle`` / ``llmobs.doctor``. Module level imports only Typer (and
-the shared options from app.py), so ``llmobs --help`` never loads docker,
+the shared options from cli/options.py), so ``llmobs --help`` never loads docker,
 jinja or rich; cli/app.py registers these functions as commands.
-
-The shared options and helpers come from cli/app.py at the *bottom* of this
-module: app.py imports this module while it is being imported itself, and
-``python -m llmobs.cli.app`` imports it a second time; defining the commands
-first keeps both orders working (Typer reads the annotations only when run).
 """
 
 from __future__ import annotations
@@ -17,6 +12,8 @@ import sys
 from typing import Annotated, Any
 
 import typer
+
+from llmobs.cli.options import BackendOpt, ConfigOpt, JsonOpt, SetOpt, load, user_errors
 
 DEFAULT_TIMEOUT = 180.0
 
@@ -41,8 +38,8 @@ def up(
     """Render the bundle and start the stack; wait until every service is ready, then print its URLs."""
     from llmobs import lifecycle
 
-    with _user_errors():
-        lifecycle.up(_load(config, set_, backend), _console(), timeout=timeout, open_browser=open_)
+    with user_errors():
+        lifecycle.up(load(config, set_, backend), _console(), timeout=timeout, open_browser=open_)
 
 
 def down(
@@ -63,8 +60,8 @@ def down(
             raise LlmobsError("--volumes deletes stored data and there is no terminal to ask", fix="pass --yes")
         return typer.confirm(question, default=False)
 
-    with _user_errors():
-        lifecycle.down(_load(config, set_, backend), _console(), volumes=volumes, confirm=confirm)
+    with user_errors():
+        lifecycle.down(load(config, set_, backend), _console(), volumes=volumes, confirm=confirm)
 
 
 def status(
@@ -76,8 +73,8 @@ def status(
     """Show each service's container state, health and URL; exit 1 unless all are healthy."""
     from llmobs import lifecycle
 
-    with _user_errors():
-        rows = lifecycle.status(_load(config, set_, backend))
+    with user_errors():
+        rows = lifecycle.status(load(config, set_, backend))
     if as_json:
         import json
 
@@ -109,8 +106,8 @@ def logs(
     """Print the services' logs (docker compose logs)."""
     from llmobs import lifecycle
 
-    with _user_errors():
-        code = lifecycle.logs(_load(config, set_, backend), service, follow=follow, tail=tail)
+    with user_errors():
+        code = lifecycle.logs(load(config, set_, backend), service, follow=follow, tail=tail)
     raise typer.Exit(code)
 
 
@@ -118,8 +115,8 @@ def open_(config: ConfigOpt = None, set_: SetOpt = None, backend: BackendOpt = N
     """Open Grafana in a web browser."""
     from llmobs import lifecycle
 
-    with _user_errors():
-        target = lifecycle.open_grafana(_load(config, set_, backend))
+    with user_errors():
+        target = lifecycle.open_grafana(load(config, set_, backend))
     typer.echo(f"Opened {target}")
 
 
@@ -127,8 +124,8 @@ def doctor(config: ConfigOpt = None, set_: SetOpt = None, backend: BackendOpt = 
     """Check everything `llmobs up` needs; one line per check, with the fix; exit 1 if any fails."""
     from llmobs import doctor as doctor_mod
 
-    with _user_errors():
-        checks = doctor_mod.run(_load(config, set_, backend))
+    with user_errors():
+        checks = doctor_mod.run(load(config, set_, backend))
     for check in checks:
         mark = typer.style("✓", fg="green") if check.ok else typer.style("✗", fg="red")
         line = f"{mark} {check.name}: {check.detail}"
@@ -137,6 +134,3 @@ def doctor(config: ConfigOpt = None, set_: SetOpt = None, backend: BackendOpt = 
         typer.echo(line)
     if not all(check.ok for check in checks):
         raise typer.Exit(1)
-
-
-from llmobs.cli.app import BackendOpt, ConfigOpt, JsonOpt, SetOpt, _load, _user_errors  # noqa: E402

@@ -1,0 +1,81 @@
+"""What every ``llmobs`` command shares: its options, the one-line error handling, settings loading,
+and the fast Typer defaults.
+
+Its own module so the command modules (``app``, ``stack_cmds``, ``app_cmds``, ``alerts_cmds``) import it
+at the top and ``app`` imports them at the top: no import cycle. Module level imports only Typer
+(``llmobs --help`` must stay fast).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+
+class Group(TyperGroup):
+    """A command group whose help lists each command's whole first sentence, wrapped, never cut with "..."."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        # Typer 0.29 leaves an unused --help flag at None, not False, and so runs it through a pydantic
+        # TypeAdapter: `llmobs render --help` would import pydantic (~0.1 s) only to learn "not given".
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            option.default = False
+        return option
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, cmd.get_short_help_str(limit=1_000)) for name, cmd in self.commands.items() if not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+# Plain help (no rich import) and no rich tracebacks: both are import cost paid on every run.
+FAST: dict[str, Any] = {"cls": Group, "rich_markup_mode": None, "pretty_exceptions_enable": False,
+                        "no_args_is_help": True}  # fmt: skip
+
+
+def group(help_text: str) -> typer.Typer:
+    """A command group (``llmobs config``, ``llmobs alerts`` ...) with the fast defaults."""
+    return typer.Typer(help=help_text, **FAST)
+
+
+# --debug (set by the app's callback): show tracebacks instead of one line.
+state = {"debug": False}
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Settings file (default: ./llmobs.yaml if present).")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", metavar="KEY=VALUE", help="Override a setting, e.g. --set ports.grafana=3001."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+BackendOpt = Annotated[
+    str | None, typer.Option("--backend", "-b", help="Where telemetry goes: grafana (default), datadog or otlp.")
+]
+
+
+@contextmanager
+def user_errors() -> Any:
+    """Turn LlmobsError into one red line and exit code 2 (a traceback only with --debug)."""
+    from llmobs.errors import LlmobsError
+
+    try:
+        yield
+    except LlmobsError as exc:
+        if state["debug"]:
+            raise
+        typer.secho(f"error: {exc.line()}", fg="red", err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def load(config: Path | None, sets: list[str] | None, backend: str | None = None) -> Any:
+    """The effective settings (llmobs.config.Loaded) from the file, env and --set, as every command reads them."""
+    from llmobs.config import load as load_settings
+
+    return load_settings(config=config, sets=sets or [], backend=backend)
