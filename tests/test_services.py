@@ -8,12 +8,14 @@ the rendered compose file back.
 from __future__ import annotations
 
 import ast
+import typing
 from pathlib import Path
 
 import pytest
 import yaml
 
 from llmobs import catalog, health, ports, services
+from llmobs import settings as settings_mod
 from llmobs.config import load
 from llmobs.lifecycle import Stack
 from llmobs.render import COMPOSE_FILE, render
@@ -58,7 +60,7 @@ def test_the_rendered_compose_file_follows_the_table(tmp_path: Path, variant: st
 
 
 def test_each_backend_runs_what_its_table_entry_says(tmp_path: Path) -> None:
-    assert set(services.BACKENDS) == set(catalog.BACKENDS)
+    assert set(services.BACKENDS) == set(catalog.BACKENDS) == set(typing.get_args(settings_mod.Backend))
     grafana = {svc.name for svc in services.running(_settings(tmp_path, "default"))}
     assert grafana == {catalog.COLLECTOR, *services.BACKENDS["grafana"].services}
     assert {catalog.PROMETHEUS, catalog.TEMPO, catalog.LOKI, catalog.GRAFANA, catalog.ALERTMANAGER} <= grafana
