@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from llmobs import catalog
+from llmobs import catalog, services
 from llmobs.errors import LlmobsError
 from llmobs.settings import Settings
 
@@ -53,30 +53,35 @@ QUEUE_VOLUME = "queue"
 PROM_EXPORTER_PORT_NAME = "promexporter"
 
 
+def _runs(settings: Settings, *names: str) -> bool:
+    """Whether the backend runs all of these services (the services table decides, as for compose)."""
+    return set(names) <= set(services.backend(settings).services)
+
+
 def check(settings: Settings) -> None:
-    """Settings the Kubernetes target needs and compose does not: one line each, exit 2."""
+    """Settings the Kubernetes target needs and compose does not: one line each, exit 2.
+
+    The line names the key, not a file: a missing value is at its default, so no source holds it.
+    """
     storage = settings.kubernetes.storage
-    if settings.backend != "grafana":
+    if not _runs(settings, catalog.TEMPO, catalog.LOKI):
         return
     for key in ("traces_bucket", "logs_bucket"):
         if not getattr(storage, key):
             raise LlmobsError(
                 "the Kubernetes target needs object storage for Tempo and Loki",
-                where="llmobs.yaml",
                 key=f"kubernetes.storage.{key}",
                 fix=f"set it, e.g. --set kubernetes.storage.{key}=my-llmobs-{key.split('_')[0]}",
             )
     if storage.type == "azure" and not storage.account:
         raise LlmobsError(
             "azure storage needs the storage account name",
-            where="llmobs.yaml",
             key="kubernetes.storage.account",
             fix="set it, e.g. --set kubernetes.storage.account=mystorageaccount",
         )
     if storage.type == "s3" and not (storage.region or storage.endpoint):
         raise LlmobsError(
             "s3 storage needs the bucket's region (or an endpoint for an S3-compatible store)",
-            where="llmobs.yaml",
             key="kubernetes.storage.region",
             fix="set it, e.g. --set kubernetes.storage.region=eu-west-1",
         )
@@ -89,7 +94,7 @@ def render(settings: Settings, compose: dict[str, bytes]) -> dict[str, bytes]:
         GATEWAY: _gateway(settings),
         COLLECTORS: _collectors(settings),
     }
-    if settings.backend == "grafana":
+    if _runs(settings, catalog.PROMETHEUS, catalog.TEMPO, catalog.LOKI, catalog.GRAFANA):
         values[PROMETHEUS] = _prometheus(settings, compose)
         values[TEMPO] = _tempo(settings, compose)
         values[LOKI] = _loki(settings, compose)
@@ -221,7 +226,7 @@ def _collectors(settings: Settings) -> dict[str, Any]:
         _env("LLMOBS_COLLECTOR_STORAGE", catalog.COLLECTOR_STORAGE_DIR),
         _env("LLMOBS_PRICES_FILE", f"{catalog.COLLECTOR_CONFIG_DIR}/{catalog.PRICES_FILE}"),
     ]
-    if settings.backend == "grafana":
+    if _runs(settings, catalog.TEMPO, catalog.LOKI):
         env += [
             _env("LLMOBS_TEMPO_ENDPOINT", f"{TEMPO}-distributor:{catalog.OTLP_GRPC_PORT}"),
             _env("LLMOBS_LOKI_ENDPOINT", f"http://{LOKI}-gateway/otlp"),
@@ -261,7 +266,7 @@ def _collectors(settings: Settings) -> dict[str, Any]:
         "otlp": _otlp_grpc_port(),
         "otlp-http": {"enabled": False},
     }
-    if settings.backend == "grafana":
+    if _runs(settings, catalog.PROMETHEUS):
         values["ports"][PROM_EXPORTER_PORT_NAME] = {
             "enabled": True,
             "containerPort": catalog.COLLECTOR_PROMETHEUS_PORT,
@@ -269,7 +274,7 @@ def _collectors(settings: Settings) -> dict[str, Any]:
             "protocol": "TCP",
         }
     endpoints: list[dict[str, Any]] = [{"port": "metrics"}]
-    if settings.backend == "grafana":
+    if _runs(settings, catalog.PROMETHEUS):
         # honorLabels: job/instance come from each app's service.name (as the compose scrape config);
         # the pod label keeps two collectors' counters apart if a service moves between them.
         endpoints.append({"port": PROM_EXPORTER_PORT_NAME, "honorLabels": True})
@@ -478,7 +483,7 @@ def _objects(settings: Settings, compose: dict[str, bytes]) -> list[dict[str, An
             },
         },
     ]
-    if settings.backend == "grafana":
+    if _runs(settings, catalog.GRAFANA):
         for path in sorted(p for p in compose if p.startswith(f"{DASHBOARDS_DIR}/")):
             name = path.rsplit("/", 1)[1]
             json.loads(compose[path])  # a dashboard that does not parse must not reach a cluster
