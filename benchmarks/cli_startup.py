@@ -1,17 +1,19 @@
 """How long the everyday commands take from an installed llmobs, and what `--help` imports (issue 16).
 
-Times, in fresh processes, ``llmobs --help``, ``llmobs config show``, ``llmobs status`` without an
-engine (DOCKER_HOST points at a socket nobody listens on, so it exits 2 with one line) and
-``llmobs render`` (to a temporary directory, nothing changed: the steady state; its render cache
-warmed by the first run). ``render_cold`` is the first render after an install or an upgrade
-(``LLMOBS_NO_CACHE=1``), shown for reference.
+Times, in fresh processes, ``llmobs --help``, ``llmobs config show`` (no llmobs.yaml: the defaults),
+``llmobs status`` without an engine (DOCKER_HOST points at a socket nobody listens on, so it exits 2
+with one line) and ``llmobs render`` (to a temporary directory, nothing changed). Those are the steady
+state: a first untimed run of each warms the page cache, the ``.pyc`` files and llmobs' cache (the
+render cache, and the settings cache ``config show`` reads). ``config_show_cold`` and ``render_cold``
+are the first run after an install or an upgrade (``LLMOBS_NO_CACHE=1``), shown for reference.
 
-Measure a real wheel install, not the editable dev venv::
+Measure a real wheel install, not the editable dev venv (from the checkout; ``rm -rf build`` first if a
+stale ``build/`` folder exists, or setuptools copies modules deleted since into the wheel)::
 
-    python -m venv /tmp/cli-venv && /tmp/cli-venv/bin/pip install .
+    python3 -m venv /tmp/cli-venv && /tmp/cli-venv/bin/pip install -q -c constraints.txt .
     /tmp/cli-venv/bin/python benchmarks/cli_startup.py
     # before/after: one line per venv, runs interleaved so both see the same machine load
-    python benchmarks/cli_startup.py --venv /tmp/cli-venv-before --venv /tmp/cli-venv
+    python3 benchmarks/cli_startup.py --venv /tmp/cli-venv-before --venv /tmp/cli-venv
 
 Each figure is the median of ``--runs`` runs: wall seconds (the target applies to it, on a quiet
 machine) and CPU seconds (user+sys of the child, which moves far less when other work shares the
@@ -37,6 +39,7 @@ from pathlib import Path
 COMMANDS: dict[str, tuple[list[str], float | None, dict[str, str]]] = {
     "help": (["--help"], 0.15, {}),
     "config_show": (["config", "show"], 0.3, {}),
+    "config_show_cold": (["config", "show"], None, {"LLMOBS_NO_CACHE": "1"}),
     "status": (["status"], 0.3, {}),
     "render": (["render", "--out", "{out}"], 0.5, {}),
     "render_cold": (["render", "--out", "{out}"], None, {"LLMOBS_NO_CACHE": "1"}),
@@ -107,7 +110,7 @@ def main() -> None:
 
         load = os.getloadavg()[0]
         print(f"runs={args.runs} cores={os.cpu_count()} load1={load:.2f} (targets assume a quiet machine)")
-        print(f"{'venv':<28} {'command':<13} {'wall_s':>7} {'cpu_s':>7} {'best_s':>7} {'target':>7}  exit")
+        print(f"{'venv':<28} {'command':<16} {'wall_s':>7} {'cpu_s':>7} {'best_s':>7} {'target':>7}  exit")
         summary = []
         for venv in venvs:
             heavy = _help_imports(venv / "bin" / "python", env)
@@ -116,7 +119,7 @@ def main() -> None:
                 key = (venv, label)
                 wall, cpu, best = statistics.median(walls[key]), statistics.median(cpus[key]), min(walls[key])
                 mark = "" if target is None else f"{target:.2f}" + (" ok" if wall <= target else " OVER")
-                print(f"{venv!s:<28} {label:<13} {wall:7.3f} {cpu:7.3f} {best:7.3f} {mark:>7}  {sorted(codes[key])}")
+                print(f"{venv!s:<28} {label:<16} {wall:7.3f} {cpu:7.3f} {best:7.3f} {mark:>7}  {sorted(codes[key])}")
                 figures.append(f"{label}_s={wall:.3f} {label}_cpu_s={cpu:.3f}")
             print(f"{venv!s:<28} --help imports of {', '.join(HEAVY_FOR_HELP)}: {heavy or 'none'}")
             summary.append(f"{venv} " + " ".join(figures))

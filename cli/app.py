@@ -128,26 +128,24 @@ def config_show(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the effective settings and where each value came from."""
-    with user_errors():
-        loaded = load(config, set_, backend)
-    from llmobs.config import flatten
+    from llmobs.config import effective
 
-    flat = flatten(loaded.settings.model_dump(mode="json"))
+    with user_errors():
+        shown = effective(config=config, sets=set_ or [], backend=backend)  # usually cached: no pydantic
     if as_json:
         import json
 
-        rows = {key: {"value": value, "source": loaded.source_of(key)} for key, value in flat.items()}
+        rows = {key: {"value": value, "source": source} for key, (value, source) in shown.rows.items()}
         typer.echo(json.dumps(rows, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"llmobs settings ({loaded.config_path or 'no llmobs.yaml'})")
+    table = Table(title=f"llmobs settings ({shown.config_path or 'no llmobs.yaml'})")
     table.add_column("key")
     table.add_column("value")
     table.add_column("source")
-    for key, value in flat.items():
-        source = loaded.source_of(key)
+    for key, (value, source) in shown.rows.items():
         table.add_row(key, str(value), source if source != "default" else "[dim]default[/dim]")
     Console().print(table)
 

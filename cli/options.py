@@ -27,11 +27,43 @@ class Group(TyperGroup):
             option.default = False
         return option
 
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            for param in command.get_params(ctx):
+                _coerce_only_given(param)
+        return command
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = [(name, cmd.get_short_help_str(limit=1_000)) for name, cmd in self.commands.items() if not cmd.hidden]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+class _BuiltWhenGiven:
+    """Stands in for Typer's coercion of one parameter until the parameter has a value.
+
+    Typer 0.29 builds a pydantic TypeAdapter for every parameter of the command that runs, given or
+    not, only to pass the absent ones through as None: ``llmobs status`` would import pydantic
+    (~0.15 s) for options nobody typed. An absent value is answered here exactly as Typer's
+    ``RuntimeParam.coerce`` answers it; a given one builds Typer's own coercion and uses it.
+    """
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None:
+            return () if param.multiple or param.nargs == -1 else None
+        param._runtime_param = None  # Typer's own, built now, for this and every later value
+        return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
+
+
+_BUILT_WHEN_GIVEN = _BuiltWhenGiven()
+
+
+def _coerce_only_given(param: Any) -> None:
+    """Defer Typer's coercion of ``param`` to a given value (Typer versions without it: nothing to do)."""
+    if getattr(param, "_runtime_param", False) is None and hasattr(param, "get_runtime_param"):
+        param._runtime_param = _BUILT_WHEN_GIVEN
 
 
 # Plain help (no rich import) and no rich tracebacks: both are import cost paid on every run.

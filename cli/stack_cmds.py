@@ -71,9 +71,14 @@ def status(
     as_json: JsonOpt = False,
 ) -> None:
     """Show each service's container state, health and URL; exit 1 unless all are healthy."""
-    from llmobs import lifecycle
+    from llmobs import engine
 
     with user_errors():
+        # The engine first, as lifecycle.status does, but before the settings and lifecycle load too:
+        # without an engine the answer is one line, without importing pydantic (issue 16).
+        engine.reachable()
+        from llmobs import lifecycle
+
         rows = lifecycle.status(load(config, set_, backend))
     if as_json:
         import json

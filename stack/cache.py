@@ -9,6 +9,8 @@ the size and modification time of every file it may depend on: upgrading or edit
 package gives a new key and a fresh export; nothing is ever served across versions.
 Compiling the Jinja templates is the next largest part (~0.14 s); :func:`jinja_bytecode_cache`
 keeps Jinja's compiled code there too (Jinja checks each template's source checksum itself).
+``llmobs config show`` keeps its answer there as well (:func:`llmobs.config.effective`: keyed by
+the installed files and its inputs, so it need not import pydantic and validate again).
 
 The cache is an optimisation only: a missing, unreadable or unwritable cache directory
 means the work is done as before. ``LLMOBS_CACHE`` (the same variable scripts/test honours)
@@ -51,9 +53,10 @@ def package_files(name: str) -> list[Path]:
     return sorted(p for folder in spec.submodule_search_locations for p in Path(folder).rglob("*.py"))
 
 
-def key(kind: str, inputs: Iterable[Path]) -> str:
-    """A digest of what the result depends on: llmobs and Python versions, each input's path, size and mtime."""
-    sha = hashlib.sha256(f"{kind}\0{llmobs.__version__}\0{sys.version_info[:2]}\0".encode())
+def key(kind: str, inputs: Iterable[Path], extra: str = "") -> str:
+    """A digest of what the result depends on: llmobs and Python versions, each input's path, size and mtime,
+    and ``extra`` (what else it depends on, as text)."""
+    sha = hashlib.sha256(f"{kind}\0{llmobs.__version__}\0{sys.version_info[:2]}\0{extra}\0".encode())
     for path in inputs:
         try:
             st = path.stat()
@@ -75,15 +78,20 @@ def cached(kind: str, inputs: Iterable[Path], produce: Callable[[], bytes]) -> b
     except OSError:
         pass
     data = produce()
+    store(path, kind, data)
+    return data
+
+
+def store(path: Path, kind: str, data: bytes) -> None:
+    """Write entry ``path`` (``<cache_dir>/<kind>-<key>``) whole or not at all; keep the newest of its kind."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)  # atomic: a concurrent reader sees the old state or the whole file
-        _prune(folder, kind)
+        _prune(path.parent, kind)
     except OSError:
         pass  # a read-only or full disk only costs the speed-up
-    return data
 
 
 def _prune(folder: Path, kind: str) -> None:

@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-
 from llmobs.errors import LlmobsError
 from llmobs.pii import PatternError
-from llmobs.settings import Settings
 
 if TYPE_CHECKING:
     import yaml
+    from pydantic import ValidationError
+
+    from llmobs.settings import Settings
 
 # PyYAML is imported only when there is YAML to read (a config file, a ``[...]``/``{...}`` value):
-# ``config show``/``status`` without llmobs.yaml skip its ~15 ms (issue 16).
+# ``config show``/``status`` without llmobs.yaml skip its ~15 ms (issue 16). Pydantic and the settings
+# model (~0.2 s) only when settings are validated: ``config show`` usually reads its answer from the
+# cache (:func:`effective`).
 
 CONFIG_NAME = "llmobs.yaml"
 ENV_PREFIX = "LLMOBS_"
@@ -55,6 +57,10 @@ def load(
     backend: str | None = None,
 ) -> Loaded:
     """Merge the sources into validated :class:`Settings`; raise :class:`LlmobsError` on bad input."""
+    from pydantic import ValidationError
+
+    from llmobs.settings import Settings
+
     env = os.environ if env is None else env
     cwd = cwd or Path.cwd()
     values: dict[str, Any] = {}
@@ -65,12 +71,8 @@ def load(
     if path is not None:
         data, lines = _read_yaml(path, _display(path, cwd))
         _merge(values, sources, data, _display(path, cwd), lines)
-    for name in sorted(env):
-        if not name.startswith(ENV_PREFIX):
-            continue
+    for name in _setting_vars(env, Settings.model_fields):
         parts = name[len(ENV_PREFIX) :].lower().split("__")
-        if parts[0] not in Settings.model_fields:
-            continue  # other LLMOBS_* variables (e.g. the collector's) are not settings
         _merge(values, sources, _nest(parts, _parse_value(env[name])), f"env {name}")
     for item in sets:
         key, sep, raw = item.partition("=")
@@ -87,6 +89,101 @@ def load(
     flat = flatten(settings.model_dump(mode="json"))
     full = {key: _source_for(key, sources) for key in flat}
     return Loaded(settings, full, path, (path.parent if path else cwd), lines)
+
+
+def _setting_vars(env: Mapping[str, str], sections: Iterable[str]) -> list[str]:
+    """The ``LLMOBS_*`` variables that set a setting (their first part names a top-level one), sorted;
+    other LLMOBS_* variables (e.g. the collector's) are not settings."""
+    wanted = set(sections)
+    return [
+        name
+        for name in sorted(env)
+        if name.startswith(ENV_PREFIX) and name[len(ENV_PREFIX) :].lower().split("__")[0] in wanted
+    ]
+
+
+@dataclass
+class Effective:
+    """What ``llmobs config show`` prints: each leaf key's value (as JSON) and source, and the file read."""
+
+    rows: dict[str, tuple[Any, str]]
+    config_path: Path | None
+
+    @classmethod
+    def of(cls, loaded: Loaded) -> Effective:
+        flat = flatten(loaded.settings.model_dump(mode="json"))
+        return cls({key: (value, loaded.source_of(key)) for key, value in flat.items()}, loaded.config_path)
+
+
+def effective(
+    config: Path | None = None,
+    sets: list[str] | tuple[str, ...] = (),
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    backend: str | None = None,
+) -> Effective:
+    """:func:`load`'s values and sources, served from the cache when nothing they depend on changed.
+
+    ``llmobs config show`` would spend most of its time importing pydantic and building the settings
+    model (~0.2 s of ~0.45 s) to print what it printed last time (issue 16). Only a successful load
+    is stored; a miss, a disabled or broken cache, and every error take :func:`load`'s path.
+    The key: llmobs' modules and files (the model, its defaults, the collector image version), the
+    installed pydantic, PyYAML and RE2, the working directory, the settings file's path and bytes,
+    ``--set`` and ``--backend``. The ``LLMOBS_*`` variables that are settings are kept in the entry and
+    compared on use, rather than hashed into its name: which ones are settings is the model's answer,
+    and a variable that is no setting (a hash key, say) has no place in a file name.
+    """
+    from llmobs import cache
+
+    env = os.environ if env is None else env
+    cwd = cwd or Path.cwd()
+    path = _config_path(config, cwd)  # a missing --config file fails here, as in load()
+    folder = cache.cache_dir()
+    try:
+        text = path.read_bytes() if path is not None else b""
+    except OSError:
+        folder = None  # load() says why it cannot be read
+    if folder is None:
+        return Effective.of(load(config, sets, env, cwd, backend))
+    import hashlib
+    import json
+
+    extra = json.dumps([str(cwd), str(path), hashlib.sha256(text).hexdigest(), list(sets), backend])
+    entry = folder / f"settings-{cache.key('settings', _model_inputs(), extra)}"
+    try:
+        stored = json.loads(entry.read_bytes())
+        if stored["env"] == {name: env[name] for name in _setting_vars(env, stored["sections"])}:
+            rows = {key: (value, source) for key, value, source in stored["rows"]}
+            return Effective(rows, None if stored["config_path"] is None else Path(stored["config_path"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no entry, another environment, or unreadable: load
+    loaded = load(config, sets, env, cwd, backend)
+    shown = Effective.of(loaded)
+    sections = list(type(loaded.settings).model_fields)
+    record = {
+        "sections": sections,
+        "env": {name: env[name] for name in _setting_vars(env, sections)},
+        "config_path": None if shown.config_path is None else str(shown.config_path),
+        "rows": [[key, value, source] for key, (value, source) in shown.rows.items()],
+    }
+    cache.store(entry, "settings", json.dumps(record).encode())
+    return shown
+
+
+def _model_inputs() -> list[Path]:
+    """The installed files validated settings depend on: llmobs' modules, the collector manifest (it pins
+    the default collector image), pydantic, PyYAML and RE2 (user PII patterns); found without importing."""
+    from importlib.util import find_spec
+
+    from llmobs import cache
+
+    collector = find_spec("llmobs.collector")
+    folders = (collector.submodule_search_locations if collector else None) or []
+    return [
+        *sorted(Path(cache.__file__).parent.glob("*.py")),
+        *(Path(folder) / "builder-config.yaml" for folder in folders),
+        *(file for name in ("pydantic", "pydantic_core", "yaml", "re2") for file in cache.package_files(name)),
+    ]
 
 
 def _config_path(config: Path | None, cwd: Path) -> Path | None:
@@ -232,6 +329,10 @@ _LAST_PART = re.compile(r"(?:^|\.)[^.\[]*$|\[\d+\]$")
 
 
 def _fields_at(path: list[str]) -> list[str]:
+    from pydantic import BaseModel
+
+    from llmobs.settings import Settings
+
     model: type[BaseModel] | None = Settings
     for part in path:
         info = model.model_fields.get(part) if model else None

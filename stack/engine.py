@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,19 @@ def docker_host() -> str | None:
     cli = shutil.which("docker")
     if not cli:
         return None
+    return _context_host(cli, os.environ.get("DOCKER_CONTEXT"), os.environ.get("DOCKER_CONFIG"))
+
+
+@cache
+def _context_host(cli: str, context: str | None, config: str | None) -> str | None:
+    """The endpoint of the docker CLI's current context: asked once per process and context choice.
+
+    A ``docker context inspect`` costs a process start; ``llmobs status`` asks before the settings load
+    (:func:`reachable`) and again when it connects. ``context`` and ``config`` (DOCKER_CONTEXT and
+    DOCKER_CONFIG, which choose the context) are arguments only so that a different choice asks again.
+    """
+    import subprocess
+
     try:
         out = subprocess.run(
             [cli, "context", "inspect", "--format", "{{.Endpoints.docker.Host}}"],
@@ -84,14 +97,25 @@ def docker_host() -> str | None:
     return host if out.returncode == 0 and host else None
 
 
-def connect(timeout: int = 60) -> Engine:
-    """A client for a running engine, or an LlmobsError saying what is missing and how to fix it."""
+def reachable() -> tuple[str | None, str]:
+    """The engine's address (None: the SDK's default) and how errors show it; the one-line LlmobsError
+    when the engine is certainly absent (not installed, or its unix socket refuses), without the SDK.
+
+    ``llmobs status`` calls it before loading any settings: without an engine it answers in about
+    the time of ``--help`` (issue 16). A yes here is no promise: :func:`connect` still pings.
+    """
     host = docker_host()
     shown = host or f"unix://{DEFAULT_SOCKET}"
     if host is None and not shutil.which("docker") and not Path(DEFAULT_SOCKET).exists():
         raise LlmobsError("Docker is not installed on this machine", fix=f"install Docker Engine: {INSTALL_URL}")
     if (refused := _unix_socket_refused(shown)) is not None:
         raise _unreachable(shown, refused)
+    return host, shown
+
+
+def connect(timeout: int = 60) -> Engine:
+    """A client for a running engine, or an LlmobsError saying what is missing and how to fix it."""
+    host, shown = reachable()
 
     import docker
 

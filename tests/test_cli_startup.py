@@ -2,12 +2,13 @@
 
 No timings here (a shared CI machine makes them flaky); benchmarks/cli_startup.py measures. These
 tests pin the causes instead: which modules a command imports in a fresh interpreter, that help is
-complete without rich, and that the render cache serves exactly what it would compute.
+complete without rich, and that the render and settings caches serve exactly what would be computed.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from llmobs import cache, prices
+from llmobs import cache, catalog, prices
 from llmobs.cli.app import app
 
 # Modules `llmobs --help` must not import: each costs tens of milliseconds and none prints help.
@@ -34,7 +35,9 @@ NOT_FOR_HELP = (
 )
 
 
-def _imports_of(args: list[str], env: dict[str, str] | None = None) -> tuple[set[str], str, int]:
+def _imports_of(
+    args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[set[str], str, int]:
     """Top-level packages loaded by ``llmobs ARGS`` in a fresh interpreter, its output and exit code."""
     code = (
         "import sys, io, contextlib\n"
@@ -48,7 +51,9 @@ def _imports_of(args: list[str], env: dict[str, str] | None = None) -> tuple[set
         "print(sorted({m.split('.')[0] for m in sys.modules}), code)\n"
     )
     run_env = {**os.environ, **(env or {})}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=run_env)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=run_env, cwd=cwd
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     *output, last = result.stdout.rstrip("\n").splitlines()
     modules, _, exit_code = last.rpartition(" ")
@@ -88,47 +93,78 @@ def test_status_without_an_engine_is_one_line_and_never_imports_docker(tmp_path:
         "(fix: start Docker (e.g. `sudo systemctl start docker`, or open Docker Desktop), or point DOCKER_HOST at it)"
     ]
     assert "docker" not in loaded and "jinja2" not in loaded and "genai_prices" not in loaded
+    # Nor the settings: the engine is asked first. And Typer builds no pydantic coercion for absent options.
+    assert "pydantic" not in loaded and "yaml" not in loaded, sorted(loaded & {"pydantic", "yaml"})
 
 
-def test_a_unix_socket_nobody_accepts_on_is_unreachable(tmp_path: Path) -> None:
-    """A stale socket file (the engine died) is refused before the SDK, with the SDK's wording."""
-    import socket
-
-    from llmobs import engine
-    from llmobs.errors import LlmobsError
-
-    path = tmp_path / "stale.sock"
-    with socket.socket(socket.AF_UNIX) as sock:
-        sock.bind(str(path))  # bound, never listening: connect() is refused
-        assert isinstance(engine._unix_socket_refused(f"unix://{path}"), ConnectionRefusedError)
-    assert engine._unix_socket_refused("tcp://127.0.0.1:1") is None, "not a unix socket: the SDK decides"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DOCKER_HOST", f"unix://{tmp_path / 'missing.sock'}")
-        with pytest.raises(LlmobsError, match="not reachable at unix://"):
-            engine.connect()
+@pytest.fixture
+def no_llmobs_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The caller's LLMOBS_* variables removed, and a cache of the test's own (the extra env to pass)."""
+    for name in list(os.environ):
+        if name.startswith("LLMOBS_"):
+            monkeypatch.delenv(name)
+    return {"LLMOBS_CACHE": str(tmp_path / "cache")}
 
 
-def test_config_show_without_a_config_file_skips_yaml(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMOBS_")}
-    code = (
-        "import os, sys; os.chdir(sys.argv[1])\n"
-        "from llmobs.config import load\n"
-        "loaded = load(sets=['ports.grafana=3001'])\n"
-        "print(loaded.settings.ports.grafana, 'yaml' in sys.modules)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env, check=True
-    ).stdout
-    assert out.split() == ["3001", "False"]
-    (tmp_path / "llmobs.yaml").write_text("ports:\n  grafana: 3002\n")
-    out = subprocess.run(
-        [sys.executable, "-c", code.replace("sets=['ports.grafana=3001']", ""), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout
-    assert out.split() == ["3002", "True"]
+def test_an_option_given_is_still_coerced_by_typer(tmp_path: Path, no_llmobs_env: dict[str, str]) -> None:
+    """Typer's coercion is deferred for absent options only: a given one still goes through it."""
+    dead = tmp_path / "no-engine.sock"
+    (tmp_path / "other.yaml").write_text("ports:\n  grafana: 3009\n")
+    args = ["config", "show", "--json", "-c", "other.yaml", "-s", "ports.loki=3108"]
+    _, output, code = _imports_of(args, env=no_llmobs_env, cwd=tmp_path)
+    assert code == 0, output
+    rows = json.loads(output)
+    assert rows["ports.grafana"] == {"value": 3009, "source": "other.yaml:2"}
+    assert rows["ports.loki"] == {"value": 3108, "source": "--set ports.loki"}
+    _, output, code = _imports_of(["status", "-s", "nope"], env={"DOCKER_HOST": f"unix://{dead}"})
+    assert code == 2 and "not reachable" in output, output
+
+
+def _show(cwd: Path, env: dict[str, str], *args: str) -> tuple[dict[str, dict[str, object]], set[str]]:
+    """`llmobs config show --json ARGS` in a fresh process: its rows and the packages it loaded."""
+    loaded, output, code = _imports_of(["config", "show", "--json", *args], env=env, cwd=cwd)
+    assert code == 0, output
+    return json.loads(output), loaded
+
+
+def test_config_show_is_served_from_the_settings_cache_and_never_stale(
+    tmp_path: Path, no_llmobs_env: dict[str, str]
+) -> None:
+    """The second `config show` imports neither pydantic nor PyYAML, prints the same, and follows every input."""
+    env = no_llmobs_env
+    work = tmp_path / "work"
+    work.mkdir()
+    config = work / "llmobs.yaml"
+    config.write_text("environment: prod\nports:\n  grafana: 3002\n")
+
+    cold, loaded = _show(work, env)
+    assert "pydantic" in loaded
+    assert cold["ports.grafana"] == {"value": 3002, "source": "llmobs.yaml:3"}
+    assert cold["ports.loki"] == {"value": catalog.LOKI_PORT, "source": "default"}
+    cold_table = _imports_of(["config", "show"], env=env, cwd=work)
+    warm, loaded = _show(work, env)
+    assert warm == cold
+    assert "pydantic" not in loaded and "yaml" not in loaded, sorted(loaded)
+    warm_table = _imports_of(["config", "show"], env=env, cwd=work)
+    assert warm_table[1:] == cold_table[1:] and "pydantic" not in warm_table[0]
+    assert "3002" in warm_table[1] and "llmobs.yaml:3" in warm_table[1]
+
+    config.write_text("environment: prod\nports:\n  grafana: 3003\n")  # same size: its bytes count, not its mtime
+    rows, _ = _show(work, {**env, "LLMOBS_NOT_A_SETTING": "x"})
+    assert rows["ports.grafana"] == {"value": 3003, "source": "llmobs.yaml:3"}
+    rows, _ = _show(work, {**env, "LLMOBS_PORTS__GRAFANA": "3004"})
+    assert rows["ports.grafana"] == {"value": 3004, "source": "env LLMOBS_PORTS__GRAFANA"}
+    rows, _ = _show(work, env, "--set", "ports.grafana=3005", "-b", "otlp", "-s", "otlp.endpoint=https://v.example:443")
+    assert rows["ports.grafana"]["value"] == 3005 and rows["backend"] == {"value": "otlp", "source": "--backend"}
+    rows, _ = _show(tmp_path, env)  # another directory, no llmobs.yaml
+    assert rows["ports.grafana"] == {"value": catalog.GRAFANA_PORT, "source": "default"}
+    rows, loaded = _show(work, {**env, "LLMOBS_NO_CACHE": "1"})
+    assert "pydantic" in loaded and rows["ports.grafana"]["value"] == 3003
+
+    config.write_text("ports:\n  grafana: 0\n")  # errors are never stored, nor served from an earlier success
+    for _ in range(2):
+        _, output, code = _imports_of(["config", "show"], env=env, cwd=work)
+        assert code == 2 and output.startswith("error: llmobs.yaml:2: ports.grafana:"), output
 
 
 # --------------------------------------------------------------------------- the render cache
