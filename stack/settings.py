@@ -1,7 +1,8 @@
 """The settings model: every knob llmobs has, with a default for each.
 
 A newcomer should find a setting here, its rendered use in a template under
-the component folder, and its run-time use in ``llmobs.stack``. The model is
+the component folder (the services table, ``llmobs.services``, says which file), and its
+run-time use in ``llmobs.lifecycle``. The model is
 strict (unknown keys are errors) because a typo in ``llmobs.yaml`` that is
 silently ignored is worse than no config file at all.
 """
