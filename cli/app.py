@@ -74,16 +74,24 @@ def render(
 ) -> None:
     """Render the bundle: collector, backends, Grafana dashboards and docker-compose.yml."""
     from llmobs import bundle as bundle_mod
+    from llmobs.errors import LlmobsError
     from llmobs.render import render as render_bundle
     from llmobs.state import bundle_dir, stamp
 
     with user_errors():
+        if target_kind not in ("compose", "kubernetes"):
+            raise LlmobsError(f"unknown target {target_kind!r}", key="--target", fix="use one of: compose, kubernetes")
         loaded = load(config, set_, backend)
         default = bundle_dir(loaded)
         if target_kind == "kubernetes":  # never over the compose bundle `llmobs up` runs
             default = default.with_name(f"{default.name}-kubernetes")
         target = out if out is not None else default
-        rendered = render_bundle(loaded.settings, target_kind)
+        if target_kind == "kubernetes":  # made from the compose bundle of the same settings
+            from llmobs import kubernetes
+
+            rendered = kubernetes.render(loaded.settings)
+        else:
+            rendered = render_bundle(loaded.settings)
         if check:
             changes = bundle_mod.diff(rendered, target)
             if changes:

@@ -20,6 +20,9 @@ import yaml
 
 from llmobs import catalog, services
 from llmobs.errors import LlmobsError
+from llmobs.render import gateway_config, gateway_dns_resolver, go_duration
+from llmobs.render import render as render_compose
+from llmobs.services import COLLECTOR_CONFIG, DASHBOARDS_DIR, GATEWAY_CONFIG, PRICES, RULES_FILE
 from llmobs.settings import Settings
 
 OBJECTS = "kubernetes/objects.yaml"
@@ -87,9 +90,12 @@ def check(settings: Settings) -> None:
         )
 
 
-def render(settings: Settings, compose: dict[str, bytes]) -> dict[str, bytes]:
-    """The Kubernetes bundle from the compose bundle of the same settings (deterministic)."""
+def render(settings: Settings, compose: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """The Kubernetes bundle from the compose bundle of the same settings (deterministic); ``compose`` is
+    rendered here unless the caller has it already."""
     check(settings)
+    if compose is None:
+        compose = render_compose(settings)
     values: dict[str, dict[str, Any]] = {
         GATEWAY: _gateway(settings),
         COLLECTORS: _collectors(settings),
@@ -172,8 +178,6 @@ def _collector_chart_common(settings: Settings, config_map: str) -> dict[str, An
 
 
 def _gateway(settings: Settings) -> dict[str, Any]:
-    from llmobs.render import gateway_dns_resolver
-
     values = {
         "fullnameOverride": GATEWAY,
         "mode": "deployment",
@@ -283,8 +287,6 @@ def _collectors(settings: Settings) -> dict[str, Any]:
 
 
 def _prometheus(settings: Settings, compose: dict[str, bytes]) -> dict[str, Any]:
-    from llmobs.render import RULES_FILE
-
     rules = yaml.safe_load(compose[RULES_FILE])
     return {
         "fullnameOverride": PROMETHEUS,
@@ -332,8 +334,6 @@ def _tempo_storage(settings: Settings) -> dict[str, Any]:
 
 
 def _tempo(settings: Settings, compose: dict[str, bytes]) -> dict[str, Any]:
-    from llmobs.render import go_duration
-
     local = yaml.safe_load(compose["tempo/tempo.yaml"])
     generator = local["metrics_generator"]
     generator["storage"]["remote_write"] = [
@@ -418,8 +418,6 @@ def _loki(settings: Settings, compose: dict[str, bytes]) -> dict[str, Any]:
 
 
 def _grafana(settings: Settings, compose: dict[str, bytes]) -> dict[str, Any]:
-    from llmobs.render import DASHBOARDS_DIR
-
     datasources = yaml.safe_load(compose["grafana/provisioning/datasources/llmobs.yaml"])
     urls = {
         catalog.DS_PROMETHEUS: f"http://{PROMETHEUS}-prometheus:{catalog.PROMETHEUS_PORT}",
@@ -454,8 +452,6 @@ def _config_map(name: str, data: dict[str, str], labels: dict[str, str] | None =
 
 
 def _objects(settings: Settings, compose: dict[str, bytes]) -> list[dict[str, Any]]:
-    from llmobs.render import COLLECTOR_CONFIG, DASHBOARDS_DIR, GATEWAY_CONFIG, PRICES, gateway_config
-
     gateway = compose.get(GATEWAY_CONFIG) or gateway_config(settings)
     objects = [
         # The chart mounts key `relay` as /conf/relay.yaml and runs --config=/conf/relay.yaml.

@@ -100,21 +100,12 @@ def dashboard_names() -> list[str]:
     return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".json"))
 
 
-TARGETS = ("compose", "kubernetes")
+def render(settings: Settings) -> dict[str, bytes]:
+    """Render the whole compose bundle for ``settings.backend``; deterministic for equal settings.
 
-
-def render(settings: Settings, target: str = "compose") -> dict[str, bytes]:
-    """Render the whole bundle for ``settings.backend``; deterministic for equal settings.
-
-    ``target="kubernetes"``: values files for the upstream charts, made from this same bundle
-    (llmobs.kubernetes), so both targets run the same collector configs, rules and dashboards.
+    The Kubernetes target (llmobs.kubernetes) is made from this same bundle, so both targets run the
+    same collector configs, rules and dashboards; it imports this module, never the reverse.
     """
-    if target == "kubernetes":
-        from llmobs import kubernetes
-
-        return kubernetes.render(settings, render(settings))
-    if target != "compose":
-        raise LlmobsError(f"unknown target {target!r}", key="--target", fix=f"use one of: {', '.join(TARGETS)}")
     env = _environment()
     context = _context(settings)
     bundle: dict[str, bytes] = {}

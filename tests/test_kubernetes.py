@@ -47,7 +47,7 @@ RENDERS = {
 
 
 def _render(tmp: Path, sets: list[str]) -> dict[str, bytes]:
-    return render(load(sets=sets, env={}, cwd=tmp).settings, "kubernetes")
+    return kubernetes.render(load(sets=sets, env={}, cwd=tmp).settings)
 
 
 def _objects(bundle: dict[str, bytes]) -> list[dict[str, Any]]:
@@ -237,15 +237,18 @@ def test_deterministic_and_written_atomically(tmp_path: Path) -> None:
         (["kubernetes.storage.type=minio"], "kubernetes.storage.type"),
         (["kubernetes.storage.logs_bucket=llmobs-logs", *STORAGE["s3"]], "kubernetes.storage.traces_bucket"),
         ([*BUCKETS, "kubernetes.storage.type=azure"], "kubernetes.storage.account"),
+        (["--target=helm"], "--target"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, sets: list[str], says: str) -> None:
     from llmobs.cli.app import app
 
+    target = next((s.split("=", 1)[1] for s in sets if s.startswith("--target=")), "kubernetes")
+    sets = [s for s in sets if not s.startswith("--target=")]
     args = [
         "render",
         "--target",
-        "kubernetes",
+        target,
         "--out",
         str(tmp_path / "k8s"),
         *(a for s in sets for a in ("--set", s)),
