@@ -1,4 +1,4 @@
-"""The CLI's modules import each other in one direction (issue 14, item 4).
+"""Imports point one way: the CLI's modules (issue 14, item 4) and every llmobs module.
 
 cli/options.py holds what every command shares; the command modules import it; cli/app.py imports
 them all. Before, app.py and the command modules imported each other at the bottom of the files
@@ -61,3 +61,43 @@ def test_every_command_module_imports_first_in_a_fresh_process() -> None:
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
         assert out.returncode == 0, out.stderr
         assert int(out.stdout) >= 9
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """llmobs module -> the llmobs modules it imports anywhere (function-level included); package roots
+    (``llmobs``, ``llmobs.sdk``, ``llmobs.cli``: version and lazy re-exports) are left out."""
+    root = CLI.parent
+    modules: dict[str, Path] = {}
+    for folder, package in (("stack", "llmobs"), ("cli", "llmobs.cli"), ("grafana", "llmobs.grafana")):
+        for path in (root / folder).rglob("*.py"):
+            if path.name != "__init__.py":
+                rel = path.relative_to(root / folder).with_suffix("")
+                modules[".".join([package, *rel.parts])] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("llmobs"):
+                candidates = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+                found |= {c for c in candidates if c in modules}
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name in modules}
+        graph[name] = found - {name}
+    return graph
+
+
+def test_no_import_cycle_between_llmobs_modules() -> None:
+    graph = _module_graph()
+    assert {"llmobs.render", "llmobs.kubernetes", "llmobs.services", "llmobs.cli.app"} <= set(graph)
+    assert "llmobs.render" in graph["llmobs.kubernetes"]  # the graph sees function-level imports too
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        for dep in sorted(graph[name]):
+            assert dep not in path, " -> ".join([*path[path.index(dep) :], dep])
+            if dep not in done:
+                visit(dep, [*path, dep])
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, [name])
