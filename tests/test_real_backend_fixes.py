@@ -2,7 +2,7 @@
 
 Tempo, Loki and Grafana cannot run here; their behaviour is the oracle written down in
 /work/shared/reference/realbackends.md (and modelled in tests/support/querylang.py). The collector and
-Prometheus/promtool are real where installed:
+Prometheus/promtool are the pinned release (scripts/build-prometheus):
 
 * the size budget: every downstream limit, rendered for several budgets, holds a record at the budget
   (Loki line and structured metadata, gRPC messages, ingestion bursts; Tempo attribute and trace
@@ -18,7 +18,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -41,7 +40,7 @@ from llmobs.grafana import build
 from llmobs.render import render, seconds
 from tests.support import querylang
 from tests.support.collector import llmobs_collector, sink, spans, wait_for
-from tests.support.procs import require
+from tests.support.procs import require_prometheus_tool
 
 KiB, MiB = 1024, 1024 * 1024
 DASHBOARDS = {name: json.loads(text) for name, text in build.render().items()}
@@ -416,8 +415,7 @@ def test_errors_and_warnings_use_detected_level() -> None:
 def test_unpriced_calls_are_whole_and_the_cache_ratio_is_never_nan(tmp_path: Path) -> None:
     """The dashboard expressions, evaluated by promtool's PromQL engine on series where increase()
     extrapolates (samples every 15 s, a 5-minute window that does not start on a sample)."""
-    promtool = shutil.which("promtool")
-    require(promtool, "promtool", "apt-get install prometheus (scripts/install-system-deps does)")
+    promtool = require_prometheus_tool("promtool")  # the pinned release, never whatever is on PATH
     cost = DASHBOARDS["llm-cost.json"]
 
     def expr(title: str) -> str:
