@@ -34,6 +34,9 @@ app.add_typer(config_app, name="config")
 datadog_app = group("Datadog helpers for --backend datadog.")
 app.add_typer(datadog_app, name="datadog")
 
+# `llmobs render --target`: the compose bundle, or values files for the upstream charts made from it.
+TARGETS = ("compose", "kubernetes")
+
 
 def _version(value: bool) -> None:
     if value:
@@ -79,8 +82,9 @@ def render(
     from llmobs.state import bundle_dir, stamp
 
     with user_errors():
-        if target_kind not in ("compose", "kubernetes"):
-            raise LlmobsError(f"unknown target {target_kind!r}", key="--target", fix="use one of: compose, kubernetes")
+        if target_kind not in TARGETS:
+            fix = f"use one of: {', '.join(TARGETS)}"
+            raise LlmobsError(f"unknown target {target_kind!r}", key="--target", fix=fix)
         loaded = load(config, set_, backend)
         default = bundle_dir(loaded)
         if target_kind == "kubernetes":  # never over the compose bundle `llmobs up` runs

@@ -113,7 +113,6 @@ class Backend:
     services: tuple[str, ...]
     files: tuple[File, ...] = ()
     required_env: tuple[str, ...] = ()  # `up` refuses to start without them
-    ui: str | None = None  # the service `llmobs open` opens
 
 
 _OTLP_PORTS = (
@@ -202,7 +201,7 @@ _FIXED = {
 BACKENDS = {
     b.name: b
     for b in (
-        Backend("grafana", (c.PROMETHEUS, c.ALERTMANAGER, c.TEMPO, c.LOKI, c.GRAFANA), ui=c.GRAFANA),
+        Backend("grafana", (c.PROMETHEUS, c.ALERTMANAGER, c.TEMPO, c.LOKI, c.GRAFANA)),
         Backend(
             "datadog",
             (),
@@ -262,11 +261,6 @@ def running(settings: Settings) -> list[Service]:
 
 def by_name(settings: Settings) -> dict[str, Service]:
     return {svc.name: svc for svc in running(settings)}
-
-
-def service(name: str) -> Service:
-    """A backend service's fixed entry (not the collector tier, which depends on settings)."""
-    return _FIXED[name]
 
 
 def image(settings: Settings, svc: Service) -> str:
