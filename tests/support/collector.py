@@ -214,9 +214,15 @@ def gateway_env(workdir: Path, ports: dict[str, int], resolver: str) -> dict[str
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The complete lines of a file the file exporter may still be writing.
+
+    The exporter writes a batch and then its newline; a reader polling the file can see the batch half-written, so a
+    last line without its newline is not a record yet and is left for the next poll.
+    """
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    complete = path.read_bytes().split(b"\n")[:-1]
+    return [json.loads(line) for line in complete if line.strip()]
 
 
 def _value(v: dict[str, Any]) -> Any:
