@@ -21,6 +21,7 @@ import typer
 from llmobs import __version__
 from llmobs.cli import alerts_cmds, app_cmds, stack_cmds
 from llmobs.cli.options import FAST, BackendOpt, ConfigOpt, JsonOpt, SetOpt, group, load, state, user_errors
+from llmobs.rendered import TARGETS
 
 app = typer.Typer(
     name="llmobs",
@@ -33,9 +34,6 @@ config_app = group("Inspect the effective settings.")
 app.add_typer(config_app, name="config")
 datadog_app = group("Datadog helpers for --backend datadog.")
 app.add_typer(datadog_app, name="datadog")
-
-# `llmobs render --target`: the compose bundle, or values files for the upstream charts made from it.
-TARGETS = ("compose", "kubernetes")
 
 
 def _version(value: bool) -> None:
@@ -77,27 +75,17 @@ def render(
 ) -> None:
     """Render the bundle: collector, backends, Grafana dashboards and docker-compose.yml."""
     from llmobs import bundle as bundle_mod
+    from llmobs import rendered
     from llmobs.errors import LlmobsError
-    from llmobs.render import render as render_bundle
-    from llmobs.state import bundle_dir, stamp
 
     with user_errors():
         if target_kind not in TARGETS:
             fix = f"use one of: {', '.join(TARGETS)}"
             raise LlmobsError(f"unknown target {target_kind!r}", key="--target", fix=fix)
-        loaded = load(config, set_, backend)
-        default = bundle_dir(loaded)
-        if target_kind == "kubernetes":  # never over the compose bundle `llmobs up` runs
-            default = default.with_name(f"{default.name}-kubernetes")
-        target = out if out is not None else default
-        if target_kind == "kubernetes":  # made from the compose bundle of the same settings
-            from llmobs import kubernetes
-
-            rendered = kubernetes.render(loaded.settings)
-        else:
-            rendered = render_bundle(loaded.settings)
+        made = rendered.bundle(target_kind, config, set_ or [], backend)  # usually cached: no pydantic, no Jinja
+        target = out if out is not None else made.default_dir
         if check:
-            changes = bundle_mod.diff(rendered, target)
+            changes = bundle_mod.diff(made.files, target)
             if changes:
                 typer.echo(f"{target}: out of date ({changes.summary()})")
                 for label, paths in (("+", changes.added), ("~", changes.changed), ("-", changes.removed)):
@@ -105,12 +93,10 @@ def render(
                         typer.echo(f"  {label} {path}")
                 typer.echo("run `llmobs render` to update it")
                 raise typer.Exit(1)
-            typer.echo(f"{target}: up to date ({len(rendered)} files)")
+            typer.echo(f"{target}: up to date ({len(made.files)} files)")
             return
-        changes = bundle_mod.write(rendered, target, stamp(loaded.settings))
-    typer.echo(
-        f"Rendered {len(rendered)} files for backend {loaded.settings.backend} to {target} ({changes.summary()})"
-    )
+        changes = bundle_mod.write(made.files, target, made.stamp)
+    typer.echo(f"Rendered {len(made.files)} files for backend {made.backend} to {target} ({changes.summary()})")
 
 
 @app.command()

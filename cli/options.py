@@ -47,17 +47,58 @@ class _BuiltWhenGiven:
     Typer 0.29 builds a pydantic TypeAdapter for every parameter of the command that runs, given or
     not, only to pass the absent ones through as None: ``llmobs status`` would import pydantic
     (~0.15 s) for options nobody typed. An absent value is answered here exactly as Typer's
-    ``RuntimeParam.coerce`` answers it; a given one builds Typer's own coercion and uses it.
+    ``RuntimeParam.coerce`` answers it; so is a given text or path (:func:`_plain`, Typer's own path
+    checks included), which ``llmobs render --out DIR`` would otherwise pay pydantic for even when its
+    bundle comes from the cache. Any other given value builds Typer's own coercion and uses it.
     """
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
         if value is None:
             return () if param.multiple or param.nargs == -1 else None
+        plain = _plain(value, param, ctx)
+        if plain is not _NOT_PLAIN:
+            return plain
         param._runtime_param = None  # Typer's own, built now, for this and every later value
         return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
 
 
 _BUILT_WHEN_GIVEN = _BuiltWhenGiven()
+_NOT_PLAIN = object()
+
+
+def _plain(value: Any, param: Any, ctx: Any) -> Any:
+    """``value`` as Typer 0.29 coerces it when the parameter is ``str``, ``Path`` or a list of one of them
+    with no parser of its own (every such llmobs option), else ``_NOT_PLAIN``.
+
+    Typer's adapters do exactly this for those annotations: ``str(text)`` for a str; for a Path, pydantic's
+    ``Path(text)`` handed to Typer's ``coerce_cli_path`` (its exists/readable/... checks), called here with
+    the Path already made; a list of the items for a repeated option. tests/test_cli_startup.py compares
+    both on every llmobs parameter.
+    """
+    from typing import get_args, get_origin
+
+    from typer._param_types import coerce_cli_path
+
+    desc = getattr(param, "type_descriptor", None)
+    info = getattr(desc, "parameter_info", None)
+    if desc is None or desc.file_annotation is not None or getattr(info, "parser", None) is not None:
+        return _NOT_PLAIN
+    annotation, many = desc.annotation, param.multiple or param.nargs == -1
+    if get_origin(annotation) is list and many and isinstance(value, (list, tuple)):
+        annotation, items = get_args(annotation)[0], list(value)
+    elif not many:
+        items = [value]
+    else:
+        return _NOT_PLAIN
+    if not all(isinstance(item, str) for item in items):
+        return _NOT_PLAIN
+    if annotation is str:
+        coerced = items
+    elif annotation is Path and info.path_type in (None, Path):
+        coerced = [coerce_cli_path(Path(item), info, path_type=Path, param=param, ctx=ctx) for item in items]
+    else:
+        return _NOT_PLAIN
+    return coerced if many else coerced[0]
 
 
 def _coerce_only_given(param: Any) -> None:

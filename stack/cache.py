@@ -53,6 +53,27 @@ def package_files(name: str) -> list[Path]:
     return sorted(p for folder in spec.submodule_search_locations for p in Path(folder).rglob("*.py"))
 
 
+# llmobs' subpackages that live outside stack/ in a checkout (pyproject.toml [tool.setuptools.package-dir];
+# a test keeps the two lists equal). In a wheel they are folders of llmobs/ itself.
+SUBPACKAGES = ("cli", "collector", "prometheus", "tempo", "loki", "grafana")
+
+
+def llmobs_files() -> list[Path]:
+    """Every file of the installed llmobs (modules, templates, dashboards, rules), checkout or wheel."""
+    folders: set[Path] = set()
+    for name in ("llmobs", *(f"llmobs.{sub}" for sub in SUBPACKAGES)):
+        spec = find_spec(name)
+        if spec is not None:
+            folders.update(Path(f) for f in spec.submodule_search_locations or [])
+    found = {
+        path
+        for folder in folders
+        for path in folder.rglob("*")
+        if "__pycache__" not in path.relative_to(folder).parts and path.is_file()
+    }
+    return sorted(found)
+
+
 def key(kind: str, inputs: Iterable[Path], extra: str = "") -> str:
     """A digest of what the result depends on: llmobs and Python versions, each input's path, size and mtime,
     and ``extra`` (what else it depends on, as text)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,13 +125,45 @@ def effective(
     """:func:`load`'s values and sources, served from the cache when nothing they depend on changed.
 
     ``llmobs config show`` would spend most of its time importing pydantic and building the settings
-    model (~0.2 s of ~0.45 s) to print what it printed last time (issue 16). Only a successful load
-    is stored; a miss, a disabled or broken cache, and every error take :func:`load`'s path.
+    model (~0.2 s of ~0.45 s) to print what it printed last time (issue 16).
+    """
+
+    def produce(loaded: Loaded) -> dict[str, Any]:
+        shown = Effective.of(loaded)
+        return {
+            "config_path": None if shown.config_path is None else str(shown.config_path),
+            "rows": [[key, value, source] for key, (value, source) in shown.rows.items()],
+        }
+
+    record = by_settings("settings", produce, config=config, sets=sets, env=env, cwd=cwd, backend=backend)
+    rows = {key: (value, source) for key, value, source in record["rows"]}
+    return Effective(rows, None if record["config_path"] is None else Path(record["config_path"]))
+
+
+def by_settings(
+    kind: str,
+    produce: Callable[[Loaded], Any],
+    *,
+    inputs: Iterable[Path] = (),
+    extra: str = "",
+    config: Path | None = None,
+    sets: list[str] | tuple[str, ...] = (),
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    backend: str | None = None,
+) -> Any:
+    """``produce(load(...))`` (a JSON value), served from the cache when nothing it depends on changed.
+
+    For work that is a pure function of the settings and of installed files: ``config show``'s table and
+    ``render``'s bundle. Only a successful result is stored; a miss, a disabled or broken cache, and every
+    error take :func:`load`'s path, so a bad setting is refused with the same line every time.
     The key: llmobs' modules and files (the model, its defaults, the collector image version), the
-    installed pydantic, PyYAML and RE2, the working directory, the settings file's path and bytes,
-    ``--set`` and ``--backend``. The ``LLMOBS_*`` variables that are settings are kept in the entry and
-    compared on use, rather than hashed into its name: which ones are settings is the model's answer,
-    and a variable that is no setting (a hash key, say) has no place in a file name.
+    installed pydantic, PyYAML and RE2, ``inputs`` and ``extra`` (what else ``produce`` reads), the
+    working directory, the settings file's path and bytes, ``--set`` and ``--backend``. The ``LLMOBS_*``
+    variables that are settings are kept in the entry and compared on use, rather than hashed into its
+    name: which ones are settings is the model's answer, and a variable that is no setting (a hash key,
+    say) has no place in a file name. The entry holds those values in plain text, as ``config show``
+    prints them: settings hold references to secrets, never secrets (README, "Use").
     """
     from llmobs import cache
 
@@ -144,30 +176,24 @@ def effective(
     except OSError:
         folder = None  # load() says why it cannot be read
     if folder is None:
-        return Effective.of(load(config, sets, env, cwd, backend))
+        return produce(load(config, sets, env, cwd, backend))
     import hashlib
     import json
 
-    extra = json.dumps([str(cwd), str(path), hashlib.sha256(text).hexdigest(), list(sets), backend])
-    entry = folder / f"settings-{cache.key('settings', _model_inputs(), extra)}"
+    given = json.dumps([str(cwd), str(path), hashlib.sha256(text).hexdigest(), list(sets), backend, extra])
+    entry = folder / f"{kind}-{cache.key(kind, [*_model_inputs(), *inputs], given)}"
     try:
         stored = json.loads(entry.read_bytes())
         if stored["env"] == {name: env[name] for name in _setting_vars(env, stored["sections"])}:
-            rows = {key: (value, source) for key, value, source in stored["rows"]}
-            return Effective(rows, None if stored["config_path"] is None else Path(stored["config_path"]))
+            return stored["value"]
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no entry, another environment, or unreadable: load
     loaded = load(config, sets, env, cwd, backend)
-    shown = Effective.of(loaded)
+    value = produce(loaded)
     sections = list(type(loaded.settings).model_fields)
-    record = {
-        "sections": sections,
-        "env": {name: env[name] for name in _setting_vars(env, sections)},
-        "config_path": None if shown.config_path is None else str(shown.config_path),
-        "rows": [[key, value, source] for key, (value, source) in shown.rows.items()],
-    }
-    cache.store(entry, "settings", json.dumps(record).encode())
-    return shown
+    record = {"sections": sections, "env": {name: env[name] for name in _setting_vars(env, sections)}, "value": value}
+    cache.store(entry, kind, json.dumps(record).encode())
+    return value
 
 
 def _model_inputs() -> list[Path]:

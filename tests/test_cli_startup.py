@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -165,6 +166,142 @@ def test_config_show_is_served_from_the_settings_cache_and_never_stale(
     for _ in range(2):
         _, output, code = _imports_of(["config", "show"], env=env, cwd=work)
         assert code == 2 and output.startswith("error: llmobs.yaml:2: ports.grafana:"), output
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _render(cwd: Path, env: dict[str, str], *args: str) -> tuple[set[str], str]:
+    """`llmobs render ARGS` in a fresh process (it must succeed): the packages it loaded and its output."""
+    loaded, output, code = _imports_of(["render", *args], env=env, cwd=cwd)
+    assert code == 0, output
+    return loaded, output
+
+
+def test_render_is_served_from_the_bundle_cache_and_never_stale(tmp_path: Path, no_llmobs_env: dict[str, str]) -> None:
+    """The second `render` imports neither pydantic nor Jinja, writes the same bundle, and follows every input."""
+    from llmobs.bundle import MARKER
+    from llmobs.config import load
+    from llmobs.kubernetes import render as render_kubernetes
+    from llmobs.render import render
+
+    env = no_llmobs_env
+    work = tmp_path / "work"
+    work.mkdir()
+    config = work / "llmobs.yaml"
+    config.write_text("ports:\n  grafana: 3002\n")
+    expected = render(load(cwd=work, env={}).settings)  # computed here, in this process, without any cache
+
+    loaded, _ = _render(work, env, "--out", str(tmp_path / "cold"))
+    assert "jinja2" in loaded and "pydantic" in loaded
+    cold = _tree(tmp_path / "cold")
+    assert {path: data for path, data in cold.items() if path != MARKER} == expected
+    loaded, output = _render(work, env, "--out", str(tmp_path / "warm"), "--set", "environment=production")
+    loaded, output = _render(work, env, "--out", str(tmp_path / "warm"))
+    assert "pydantic" not in loaded and "jinja2" not in loaded, sorted(loaded & {"pydantic", "jinja2"})
+    assert _tree(tmp_path / "warm") == cold, "the cached bundle differs from the rendered one"
+    assert output.startswith(f"Rendered {len(expected)} files for backend grafana to {tmp_path / 'warm'}")
+    _, output = _render(work, env, "--check", "--out", str(tmp_path / "warm"))
+    assert "up to date" in output
+    _render(work, env)  # the default directory, from the cache too
+    assert _tree(work / ".llmobs") == cold
+
+    def grafana_port(*args: str, run_env: dict[str, str] = env) -> str:
+        _render(work, run_env, "--out", str(tmp_path / "b"), *args)
+        compose = (tmp_path / "b" / "docker-compose.yml").read_text()
+        return next(line.split(":")[1] for line in compose.splitlines() if line.strip().endswith(':3000"'))
+
+    config.write_text("ports:\n  grafana: 3003\n")  # same size: its bytes count, not its mtime
+    assert grafana_port() == "3003"
+    assert grafana_port(run_env={**env, "LLMOBS_PORTS__GRAFANA": "3004"}) == "3004"
+    assert grafana_port("--set", "ports.grafana=3005") == "3005"
+    assert grafana_port() == "3003"
+
+    sets = [
+        f"kubernetes.storage.{key}" for key in ("traces_bucket=llmobs-t", "logs_bucket=llmobs-l", "region=eu-west-1")
+    ]
+    for _ in range(2):  # another target: its own entry and its own default directory
+        loaded, _ = _render(work, env, "--target", "kubernetes", *(arg for item in sets for arg in ("-s", item)))
+    assert "pydantic" not in loaded and "yaml" not in loaded
+    kube = _tree(work / ".llmobs-kubernetes")
+    assert {p: d for p, d in kube.items() if p != MARKER} == render_kubernetes(
+        load(cwd=work, env={}, sets=sets).settings
+    )
+
+    config.write_text("ports:\n  grafana: 0\n")  # errors are never stored, nor served from an earlier success
+    for _ in range(2):
+        _, output, code = _imports_of(["render", "--out", str(tmp_path / "b")], env=env, cwd=work)
+        assert code == 2 and output.startswith("error: llmobs.yaml:2: ports.grafana:"), output
+
+
+def test_the_bundle_cache_covers_every_file_llmobs_installs() -> None:
+    """Templates, dashboards, rules and the collector manifest count as much as modules: an edit is a new key."""
+    import tomllib
+
+    from llmobs import render as render_mod
+
+    mapping = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert {f"llmobs.{sub}" for sub in cache.SUBPACKAGES} | {"llmobs"} == set(mapping["package-dir"])
+    files = {str(p) for p in cache.llmobs_files()}
+    for wanted in ("docker-compose.yml.j2", "builder-config.yaml", "build.py", "app.py", "render.py"):
+        assert any(f.endswith(f"/{wanted}") for f in files), wanted
+    assert not any("__pycache__" in f for f in files)
+    assert render_mod.__file__ in files
+
+
+# --------------------------------------------------------------------------- Typer coercion without pydantic
+
+
+def _typer_params() -> list[tuple[Any, Any]]:
+    """Every (command, parameter) of the llmobs CLI, nested groups included."""
+    import typer.main
+
+    found = []
+
+    def walk(command: Any) -> None:
+        for param in command.params:
+            found.append((command, param))
+        for sub in getattr(command, "commands", {}).values():
+            walk(sub)
+
+    walk(typer.main.get_command(app))
+    return found
+
+
+def test_plain_coercion_is_typers_own_for_every_llmobs_parameter(tmp_path: Path) -> None:
+    """`options._plain` must give what Typer's pydantic adapter gives (or refuse the same way), for every
+    parameter it takes on; and it must take on every text and path parameter llmobs has."""
+    from typer._click.core import Context
+    from typer._click.exceptions import BadParameter
+    from typer._coercion import build_runtime_param
+
+    from llmobs.cli.options import _NOT_PLAIN, _plain
+
+    existing, folder = tmp_path / "f.yaml", tmp_path / "d"
+    existing.write_text("x")
+    folder.mkdir()
+    texts = ["x", "", "3001", "a=b", " spaced ", "-", "ünï", str(existing), str(folder), str(tmp_path / "none")]
+    checked = 0
+    for command, param in _typer_params():
+        desc = param.type_descriptor
+        many = param.multiple or param.nargs == -1
+        values: list[Any] = [tuple(texts), (), ("one",)] if many else texts
+        ctx = Context(command)
+        for value in values:
+            mine = _plain(value, param, ctx)
+            if mine is _NOT_PLAIN:
+                assert desc.annotation not in (str, Path, list[str], list[Path]), f"{param.name}: not taken on"
+                break
+            try:
+                typers = build_runtime_param(desc).coerce(value, param=param, ctx=ctx)
+            except BadParameter as exc:
+                typers = ("refused", str(exc))
+            assert (type(mine), mine) == (type(typers), typers), f"{command.name} {param.name} {value!r}"
+            checked += 1
+    assert checked > 50
+    _, output, code = _imports_of(["render", "--out", str(existing)], cwd=tmp_path)
+    assert code == 2 and "f.yaml" in output, "a file where the bundle directory goes must still be refused"
 
 
 # --------------------------------------------------------------------------- the render cache
