@@ -4,8 +4,9 @@ Times, in fresh processes, ``llmobs --help``, ``llmobs config show`` (no llmobs.
 ``llmobs status`` without an engine (DOCKER_HOST points at a socket nobody listens on, so it exits 2
 with one line) and ``llmobs render`` (to a temporary directory, nothing changed). Those are the steady
 state: a first untimed run of each warms the page cache, the ``.pyc`` files and llmobs' cache (the
-render cache, the settings cache ``config show`` reads and the bundle cache ``render`` reads). ``config_show_cold`` and ``render_cold``
-are the first run after an install or an upgrade (``LLMOBS_NO_CACHE=1``), shown for reference.
+render cache, the settings cache ``config show`` reads and the bundle cache ``render`` reads).
+``config_show_cold`` and ``render_cold`` are the first run after an install or an upgrade
+(``LLMOBS_NO_CACHE=1``), shown for reference.
 
 Measure a real wheel install, not the editable dev venv (from the checkout; ``rm -rf build`` first if a
 stale ``build/`` folder exists, or setuptools copies modules deleted since into the wheel)::
