@@ -136,16 +136,28 @@ def config_show(
         rows = {key: {"value": value, "source": source} for key, (value, source) in shown.rows.items()}
         typer.echo(json.dumps(rows, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from llmobs import cache
+    from llmobs.cli import pages
 
-    table = Table(title=f"llmobs settings ({shown.config_path or 'no llmobs.yaml'})")
-    table.add_column("key")
-    table.add_column("value")
-    table.add_column("source")
-    for key, (value, source) in shown.rows.items():
-        table.add_row(key, str(value), source if source != "default" else "[dim]default[/dim]")
-    Console().print(table)
+    title = f"llmobs settings ({shown.config_path or 'no llmobs.yaml'})"
+    rows = [(key, str(value), source) for key, (value, source) in shown.rows.items()]
+    page = pages.entry("table", cache.package_files("rich"), repr((title, rows)))
+    if pages.replay(page):  # drawn before for these rows and this terminal: no rich import, no layout
+        return
+
+    def draw() -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title)
+        table.add_column("key")
+        table.add_column("value")
+        table.add_column("source")
+        for key, value, source in rows:
+            table.add_row(key, value, source if source != "default" else "[dim]default[/dim]")
+        Console().print(table)
+
+    pages.draw_and_keep(page, draw)
 
 
 @datadog_app.command("push-dashboard")

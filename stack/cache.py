@@ -10,7 +10,9 @@ package gives a new key and a fresh export; nothing is ever served across versio
 Compiling the Jinja templates is the next largest part (~0.14 s); :func:`jinja_bytecode_cache`
 keeps Jinja's compiled code there too (Jinja checks each template's source checksum itself).
 ``llmobs config show`` keeps its answer there as well (:func:`llmobs.config.effective`: keyed by
-the installed files and its inputs, so it need not import pydantic and validate again).
+the installed files and its inputs, so it need not import pydantic and validate again), ``render``
+its bundle (:mod:`llmobs.rendered`), and the CLI its printed help pages and settings table
+(:mod:`llmobs.cli.pages`).
 
 The cache is an optimisation only: a missing, unreadable or unwritable cache directory
 means the work is done as before. ``LLMOBS_CACHE`` (the same variable scripts/test honours)
@@ -50,7 +52,18 @@ def package_files(name: str) -> list[Path]:
         return []
     if spec.submodule_search_locations is None:  # a single module
         return [Path(spec.origin)] if spec.origin else []
-    return sorted(p for folder in spec.submodule_search_locations for p in Path(folder).rglob("*.py"))
+    return sorted(p for p in _walk(spec.submodule_search_locations) if p.suffix == ".py")
+
+
+def _walk(folders: Iterable[str | Path]) -> set[Path]:
+    """Every file under ``folders`` but compiled caches; os.walk, not Path.rglob: a third of the time,
+    and every cached CLI page pays it."""
+    found: set[Path] = set()
+    for folder in folders:
+        for parent, dirs, names in os.walk(folder):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            found.update(Path(parent, name) for name in names)
+    return found
 
 
 # llmobs' subpackages that live outside stack/ in a checkout (pyproject.toml [tool.setuptools.package-dir];
@@ -65,13 +78,7 @@ def llmobs_files() -> list[Path]:
         spec = find_spec(name)
         if spec is not None:
             folders.update(Path(f) for f in spec.submodule_search_locations or [])
-    found = {
-        path
-        for folder in folders
-        for path in folder.rglob("*")
-        if "__pycache__" not in path.relative_to(folder).parts and path.is_file()
-    }
-    return sorted(found)
+    return sorted(_walk(folders))
 
 
 def key(kind: str, inputs: Iterable[Path], extra: str = "") -> str:

@@ -250,6 +250,126 @@ def test_the_bundle_cache_covers_every_file_llmobs_installs() -> None:
     assert render_mod.__file__ in files
 
 
+# --------------------------------------------------------------------------- help pages from the cache
+
+
+def _launch(
+    args: list[str], env: dict[str, str], entry: str = "llmobs.cli.launch", cwd: Path | None = None
+) -> tuple[bytes, set[str], int]:
+    """The console script (``entry``'s main) in a fresh process: stdout bytes, packages loaded, exit code."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['llmobs', *{args!r}]\n"
+        f"from {entry} import main\n"
+        "try:\n    main()\n    code = 0\nexcept SystemExit as exc:\n    code = exc.code or 0\n"
+        "print(repr((sorted({m.split('.')[0] for m in sys.modules}), code)), file=sys.stderr)\n"
+    )
+    run_env = {**os.environ, **env}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60, env=run_env, cwd=cwd)
+    loaded, exit_code = ast.literal_eval(result.stderr.decode().strip().splitlines()[-1])
+    return result.stdout, set(loaded), exit_code
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["render", "--help"], ["config", "show", "--help"]])
+def test_help_from_the_cache_is_typers_page_for_every_width(args: list[str], no_llmobs_env: dict[str, str]) -> None:
+    """Byte for byte what Typer prints, at each width, with one cache shared across widths; no Typer on a hit."""
+    pages = set()
+    for columns in ("60", "100", "200", "60"):
+        env = {**no_llmobs_env, "COLUMNS": columns}
+        typers, _, code = _launch(args, env, entry="llmobs.cli.app")
+        assert code == 0 and typers.startswith(b"Usage: llmobs")
+        first, loaded, code = _launch(args, env)
+        assert (first, code) == (typers, 0)
+        again, loaded, code = _launch(args, env)
+        assert (again, code) == (typers, 0)
+        assert "typer" not in loaded, sorted(loaded)
+        pages.add(typers)
+    assert len(pages) == 2, "60 and 100 columns give different pages; 100 and 200 the same (Click caps it)"
+
+
+def test_config_show_table_from_the_cache_is_richs_drawing(tmp_path: Path, no_llmobs_env: dict[str, str]) -> None:
+    """The kept table is byte for byte rich's, per width and colour setting and per settings; no rich on a hit."""
+    (tmp_path / "llmobs.yaml").write_text("ports:\n  grafana: 3002\n")
+    cases = [{"COLUMNS": "80"}, {"COLUMNS": "150"}, {"COLUMNS": "80", "FORCE_COLOR": "1"}, {"COLUMNS": "80"}]
+    tables = set()
+    for extra in cases:
+        env = {**no_llmobs_env, **extra}
+        drawn, loaded, code = _launch(["config", "show"], {**env, "LLMOBS_NO_CACHE": "1"}, cwd=tmp_path)
+        assert code == 0 and "rich" in loaded and b"3002" in drawn and b"llmobs.yaml:2" in drawn
+        for _ in range(2):
+            shown, loaded, code = _launch(["config", "show"], env, cwd=tmp_path)
+            assert (shown, code) == (drawn, 0)
+        assert "rich" not in loaded and "pydantic" not in loaded, sorted(loaded & {"rich", "pydantic"})
+        tables.add(drawn)
+    assert len(tables) == 3 and any(b"\x1b[" in table for table in tables), "widths and colour draw differently"
+    (tmp_path / "llmobs.yaml").write_text("ports:\n  grafana: 3003\n")
+    shown, _, _ = _launch(["config", "show"], {**no_llmobs_env, "COLUMNS": "80"}, cwd=tmp_path)
+    assert b"3003" in shown and b"3002" not in shown
+
+
+def test_every_terminal_variable_typer_and_rich_read_is_in_the_page_key() -> None:
+    """A variable that changes how Click, Typer or rich draw must be in pages.terminal(), or a kept page
+    would be replayed under another look. Found by reading their sources for environment lookups."""
+    import re
+
+    import rich
+    import typer
+
+    from llmobs.cli import pages
+
+    lookup = re.compile(r"""(?:getenv|environ\.get|environ\[|env)\(?\s*["']([A-Z_][A-Z0-9_]*)["']""")
+    unrelated = {  # completion scripts, Typer's pydantic switch, where rich keeps its config: no page drawn
+        "COMP_CWORD",
+        "COMP_WORDS",
+        "PYDANTIC_DISABLE_PLUGINS",
+        "XDG_CONFIG_HOME",
+    }
+    found = set()
+    for package in (typer, rich):
+        for source in Path(package.__file__).parent.rglob("*.py"):
+            found |= set(lookup.findall(source.read_text("utf-8")))
+    assert {"COLUMNS", "FORCE_COLOR", "NO_COLOR"} <= found, "the source scan finds nothing: fix the pattern"
+    missing = {
+        name
+        for name in found - unrelated
+        if name not in pages.TERMINAL_VARS and not name.startswith(pages.TERMINAL_PREFIXES)
+    }
+    assert not missing, f"add to pages.TERMINAL_VARS (or to unrelated, saying why): {sorted(missing)}"
+
+
+def test_only_clean_help_requests_are_stored(no_llmobs_env: dict[str, str]) -> None:
+    folder = Path(no_llmobs_env["LLMOBS_CACHE"]) / "render-cache"
+    for args in (["nonsense", "--help"], ["render", "--out", "x", "--help"], ["--version"], ["status", "-h", "x"]):
+        _launch(args, no_llmobs_env)
+    assert not list(folder.glob("help*"))
+    _, _, code = _launch(["nonsense", "--help"], no_llmobs_env)
+    assert code == 2, "an unknown command is still Typer's error"
+    _, loaded, _ = _launch(["--help"], {**no_llmobs_env, "LLMOBS_NO_CACHE": "1"})
+    assert "typer" in loaded and not list(folder.glob("help*"))
+
+
+def test_the_help_key_follows_installed_files_and_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_llmobs_env: dict[str, str]
+) -> None:
+    from llmobs.cli import pages
+
+    monkeypatch.setenv("LLMOBS_CACHE", no_llmobs_env["LLMOBS_CACHE"])
+    module = tmp_path / "app.py"
+    module.write_text("HELP = 'a'\n")
+    monkeypatch.setattr(cache, "llmobs_files", lambda: [module])
+    first = pages.help_page(["render", "--help"])
+    assert first is not None and first == pages.help_page(["render", "--help"])
+    module.write_text("HELP = 'bb'\n")
+    edited = pages.help_page(["render", "--help"])
+    assert edited != first
+    monkeypatch.setenv("COLUMNS", "71")
+    assert pages.help_page(["render", "--help"]) not in (first, edited)
+    monkeypatch.setenv("_TYPER_FORCE_DISABLE_TERMINAL", "1")
+    assert pages.help_page(["render", "--help"]) not in (first, edited)
+    assert pages.help_page(["render", "-o", "x", "--help"]) is None
+    assert pages.help_page(["render"]) is None
+
+
 # --------------------------------------------------------------------------- Typer coercion without pydantic
 
 

@@ -31,12 +31,13 @@ def _cli_imports(path: Path) -> set[str]:
 
 def test_the_cli_modules_form_no_import_cycle() -> None:
     graph = {path.stem: _cli_imports(path) for path in CLI.glob("*.py") if path.stem != "__init__"}
-    assert graph["options"] == set()
+    assert graph["options"] == set() and graph["pages"] == set()
     commands = {name for name in graph if name.endswith("_cmds")}
     assert commands == {"stack_cmds", "app_cmds", "alerts_cmds"}
     for name in commands:
         assert graph[name] == {"options"}, name
-    assert graph["app"] == {"options", *commands}
+    assert graph["app"] == {"options", "pages", *commands}
+    assert graph["launch"] == {"pages", "app"}  # the console script: cached help pages, else the app
 
 
 def test_no_import_waits_for_the_end_of_a_file() -> None:
@@ -56,7 +57,7 @@ def test_no_import_waits_for_the_end_of_a_file() -> None:
 
 def test_every_command_module_imports_first_in_a_fresh_process() -> None:
     """Each module can be the first one imported (the old cycle broke some orders)."""
-    for module in ("options", "stack_cmds", "app_cmds", "alerts_cmds", "app"):
+    for module in ("options", "pages", "stack_cmds", "app_cmds", "alerts_cmds", "app", "launch"):
         code = f"import llmobs.cli.{module}; import llmobs.cli.app as a; print(len(a.app.registered_commands))"
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
         assert out.returncode == 0, out.stderr
