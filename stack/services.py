@@ -80,6 +80,7 @@ class Service:
     depends_on: tuple[str, ...] = ()
     replicas: int = 1
     build: str | None = None  # bundle-relative build context when the bundle can build the image
+    ready_on: str | None = None  # the ports.* key readiness is polled on, when not the front door
 
     @property
     def scaled(self) -> bool:
@@ -94,9 +95,8 @@ class Service:
 
     @property
     def ready_key(self) -> str:
-        """The ports.* key readiness is polled on: the health port when the service publishes one."""
-        keys = [p.key for p in self.ports]
-        return "collector_health" if "collector_health" in keys else self.front
+        """The ports.* key readiness is polled on: ``ready_on``, else the front door."""
+        return self.ready_on or self.front
 
     @property
     def health_port(self) -> int | None:
@@ -234,6 +234,7 @@ def collector_tier(settings: Settings) -> list[Service]:
         _collector_files(),
         replicas=replicas,
         build=build,
+        ready_on="collector_health",  # the health_check extension's own port
     )
     if replicas == 1:
         return [collector]
@@ -246,6 +247,7 @@ def collector_tier(settings: Settings) -> list[Service]:
         c.COLLECTOR_STORAGE_DIR,
         (File(GATEWAY_CONFIG, "collector/gateway.yaml.j2", f"{c.COLLECTOR_CONFIG_DIR}/{c.GATEWAY_CONFIG}"),),
         depends_on=(c.COLLECTOR,),
+        ready_on="collector_health",
     )
     return [collector, gateway]
 

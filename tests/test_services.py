@@ -69,6 +69,22 @@ def test_each_backend_runs_what_its_table_entry_says(tmp_path: Path) -> None:
     assert scaled == [catalog.COLLECTOR, catalog.GATEWAY]
 
 
+def test_readiness_is_polled_on_a_published_port_of_the_service(tmp_path: Path) -> None:
+    """Each unscaled service's readiness key is one of its own published ports: the collector's health port
+    (its OTLP ports answer before the pipeline is up), every other service's front door."""
+    for variant in ("default", "scaled", "otlp-scaled"):
+        settings = _settings(tmp_path, variant)
+        for svc in services.running(settings):
+            if svc.scaled:
+                assert health.ready_url(settings, svc.name) == "" and svc.health_port == catalog.COLLECTOR_HEALTH_PORT
+                continue
+            assert svc.ready_key in {p.key for p in svc.ports}, svc.name
+            expected = "collector_health" if svc.image == "collector" else svc.front
+            assert svc.ready_key == expected, svc.name
+            port = getattr(settings.ports, svc.ready_key)
+            assert health.ready_url(settings, svc.name).endswith(f":{port}{svc.ready_path}")
+
+
 def test_nothing_reads_the_rendered_compose_file_back(tmp_path: Path) -> None:
     """The stack runner's answers survive a compose file that is not even YAML: they come from the table."""
     settings = _settings(tmp_path, "scaled")
