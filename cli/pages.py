@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,8 +71,8 @@ def terminal() -> str:
 
 def entry(kind: str, inputs: Iterable[Path], shown: str) -> Path | None:
     """The cache entry for a page of ``kind`` drawn by ``inputs`` from ``shown``; None when caching is off
-    or stdout has no byte stream to replay into."""
-    if getattr(sys.stdout, "buffer", None) is None:
+    or the standard streams have no byte streams to record and replay through."""
+    if getattr(sys.stdout, "buffer", None) is None or getattr(sys.stderr, "buffer", None) is None:
         return None
     from llmobs import cache
 
@@ -97,34 +97,15 @@ def replay(page: Path | None) -> bool:
 
 
 def draw_and_keep(page: Path | None, draw: Callable[[], None]) -> None:
-    """``draw()`` with stdout recorded on its way out; keep the bytes if it returned or exited with 0."""
+    """``draw()`` with stdout and stderr recorded on their way out; keep what went to stdout if ``draw``
+    returned or exited with 0 and wrote nothing to stderr (a replay prints stdout only)."""
     if page is None:
         draw()
         return
-    import io
-
     from llmobs import cache
 
-    real = sys.stdout
-    recorded = io.BytesIO()
-
-    class _Tee(io.RawIOBase):
-        def writable(self) -> bool:
-            return True
-
-        def isatty(self) -> bool:
-            return real.isatty()
-
-        def fileno(self) -> int:
-            return real.fileno()
-
-        def write(self, data: bytes) -> int:  # type: ignore[override]
-            recorded.write(data)
-            real.buffer.write(data)
-            return len(data)
-
-    tee = io.TextIOWrapper(_Tee(), encoding=real.encoding, errors=real.errors, write_through=True)
-    sys.stdout = tee
+    out, err = _Recorded(sys.stdout), _Recorded(sys.stderr)
+    sys.stdout, sys.stderr = out.text, err.text
     clean = False
     try:
         draw()
@@ -133,11 +114,48 @@ def draw_and_keep(page: Path | None, draw: Callable[[], None]) -> None:
         clean = exc.code in (0, None)
         raise
     finally:
-        tee.flush()
-        real.buffer.flush()
-        sys.stdout = real
-        if clean and recorded.getvalue():
-            cache.store(page, page.name.rsplit("-", 1)[0], recorded.getvalue())
+        sys.stdout, sys.stderr = out.close(), err.close()
+        if clean and out.data and not err.data:
+            cache.store(page, page.name.rsplit("-", 1)[0], out.data)
+
+
+class _Recorded:
+    """A text stream that writes through to ``real`` and records the bytes: a real TextIOWrapper with
+    ``real``'s encoding, so Click and rich write to it as they would to ``real``."""
+
+    def __init__(self, real: TextIO) -> None:
+        import io
+
+        self.real = real
+        self.sink = io.BytesIO()
+        recorded = self
+
+        class _Tee(io.RawIOBase):
+            def writable(self) -> bool:
+                return True
+
+            def isatty(self) -> bool:
+                return real.isatty()
+
+            def fileno(self) -> int:
+                return real.fileno()
+
+            def write(self, data: bytes) -> int:  # type: ignore[override]
+                recorded.sink.write(data)
+                real.buffer.write(data)
+                return len(data)
+
+        self.text = io.TextIOWrapper(_Tee(), encoding=real.encoding, errors=real.errors, write_through=True)
+
+    @property
+    def data(self) -> bytes:
+        return self.sink.getvalue()
+
+    def close(self) -> TextIO:
+        """Flush everything through and give back the real stream."""
+        self.text.flush()
+        self.real.buffer.flush()
+        return self.real
 
 
 def help_page(args: list[str]) -> Path | None:

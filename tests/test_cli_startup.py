@@ -348,6 +348,31 @@ def test_only_clean_help_requests_are_stored(no_llmobs_env: dict[str, str]) -> N
     assert "typer" in loaded and not list(folder.glob("help*"))
 
 
+def test_a_page_is_kept_only_when_drawn_cleanly(tmp_path: Path) -> None:
+    """Kept: stdout of a draw that returned or exited 0 with nothing on stderr. Not kept: a warning on stderr
+    (a replay prints stdout only), a non-zero exit, an exception."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from llmobs.cli import pages\n"
+        "mode, page = sys.argv[1], Path(sys.argv[2])\n"
+        "def draw():\n"
+        "    print('table ünï')\n"
+        "    if mode == 'warn': print('warning: x', file=sys.stderr)\n"
+        "    if mode == 'exit0': sys.exit(0)\n"
+        "    if mode == 'exit1': sys.exit(1)\n"
+        "    if mode == 'raise': raise RuntimeError('boom')\n"
+        "pages.draw_and_keep(page, draw)\n"
+    )
+    for mode, kept in (("warn", False), ("exit1", False), ("raise", False), ("plain", True), ("exit0", True)):
+        page = tmp_path / f"t-{mode}"
+        result = subprocess.run([sys.executable, "-c", script, mode, str(page)], capture_output=True, timeout=60)
+        assert result.stdout == "table ünï\n".encode(), (mode, result.stdout, result.stderr)
+        assert page.exists() == kept, mode
+        if kept:
+            assert page.read_bytes() == result.stdout
+
+
 def test_the_help_key_follows_installed_files_and_the_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_llmobs_env: dict[str, str]
 ) -> None:
