@@ -157,7 +157,7 @@ def by_settings(
     For work that is a pure function of the settings and of installed files: ``config show``'s table and
     ``render``'s bundle. Only a successful result is stored; a miss, a disabled or broken cache, and every
     error take :func:`load`'s path, so a bad setting is refused with the same line every time.
-    The key: llmobs' modules and files (the model, its defaults, the collector image version), the
+    The key: every installed llmobs file (the model, its defaults, the collector image version), the
     installed pydantic, PyYAML and RE2, ``inputs`` and ``extra`` (what else ``produce`` reads), the
     working directory, the settings file's path and bytes, ``--set`` and ``--backend``. The ``LLMOBS_*``
     variables that are settings are kept in the entry and compared on use, rather than hashed into its
@@ -197,17 +197,13 @@ def by_settings(
 
 
 def _model_inputs() -> list[Path]:
-    """The installed files validated settings depend on: llmobs' modules, the collector manifest (it pins
-    the default collector image), pydantic, PyYAML and RE2 (user PII patterns); found without importing."""
-    from importlib.util import find_spec
-
+    """The installed files validated settings depend on: every llmobs file (the model, its defaults, the
+    collector manifest that pins the default collector image), pydantic, PyYAML and RE2 (user PII
+    patterns); found without importing."""
     from llmobs import cache
 
-    collector = find_spec("llmobs.collector")
-    folders = (collector.submodule_search_locations if collector else None) or []
     return [
-        *sorted(Path(cache.__file__).parent.glob("*.py")),
-        *(Path(folder) / "builder-config.yaml" for folder in folders),
+        *cache.llmobs_files(),
         *(file for name in ("pydantic", "pydantic_core", "yaml", "re2") for file in cache.package_files(name)),
     ]
 

@@ -7,8 +7,8 @@ it again means importing pydantic and Jinja and building the settings model, abo
 command asks here first; a hit costs reading one file.
 
 The entry is keyed like ``config show``'s (:func:`llmobs.config.by_settings`: the settings file's bytes,
-``--set``, ``--backend``, the ``LLMOBS_*`` settings, the working directory) plus every file of the
-installed llmobs package and the ``.py`` files of the packages rendering uses. Errors are never stored:
+``--set``, ``--backend``, the ``LLMOBS_*`` settings, the working directory and every file of the
+installed llmobs package) plus the ``.py`` files of the packages rendering uses. Errors are never stored:
 a bad setting is refused by :func:`llmobs.config.load` with the same line every time.
 """
 
@@ -63,7 +63,7 @@ def bundle(
             "backend": loaded.settings.backend,
         }
 
-    inputs = [*cache.llmobs_files(), *(f for name in RENDER_PACKAGES for f in cache.package_files(name))]
+    inputs = [f for name in RENDER_PACKAGES for f in cache.package_files(name)]  # llmobs' own: by_settings
     record = by_settings(f"bundle-{target}", produce, inputs=inputs, config=config, sets=sets, backend=backend)
     return Rendered(
         files={path: text.encode("utf-8", "surrogateescape") for path, text in record["files"].items()},
